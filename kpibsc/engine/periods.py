@@ -1,0 +1,263 @@
+"""Periods, target phasing and period aggregation (including year to date).
+
+A period is an inclusive date range. Targets are phased into periods (equal shares, by
+calendar days, or by weights such as an ERPNext Monthly Distribution); actuals are
+aggregated over periods by sum, average, last, min or max; year-to-date achievement pairs
+each aggregation with the matching target.
+"""
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from kpibsc.engine.errors import AggregationError, PhasingError, _
+from kpibsc.engine.rounding import distribute
+
+
+class Frequency(StrEnum):
+	WEEKLY = "Weekly"
+	MONTHLY = "Monthly"
+	QUARTERLY = "Quarterly"
+	HALF_YEARLY = "Half-Yearly"
+	YEARLY = "Yearly"
+
+
+class Aggregation(StrEnum):
+	SUM = "Sum"
+	AVERAGE = "Average"
+	LAST = "Last"
+	MIN = "Min"
+	MAX = "Max"
+
+
+class Phasing(StrEnum):
+	EQUAL = "Equal"
+	BY_DAYS = "By Days"
+	WEIGHTS = "Weights"
+
+
+_MONTHS_PER_PERIOD = {
+	Frequency.MONTHLY: 1,
+	Frequency.QUARTERLY: 3,
+	Frequency.HALF_YEARLY: 6,
+	Frequency.YEARLY: 12,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+	start: date
+	end: date
+
+	@property
+	def days(self) -> int:
+		return (self.end - self.start).days + 1
+
+
+def split_periods(start: date, end: date, frequency: Frequency | str) -> list[Period]:
+	"""Calendar periods covering start..end; the first and last may be partial.
+
+	Months, quarters and halves are aligned to the month in which `start` falls
+	(a fiscal year from April gives quarters April-June, ...); weeks run from `start`.
+	"""
+	if end < start:
+		raise PhasingError(_("The period ends on {0}, before it starts on {1}."), end, start)
+	frequency = Frequency(frequency)
+	periods = []
+	if frequency == Frequency.WEEKLY:
+		cursor = start
+		while cursor <= end:
+			periods.append(Period(cursor, min(cursor + timedelta(days=6), end)))
+			cursor += timedelta(days=7)
+		return periods
+
+	step = _MONTHS_PER_PERIOD[frequency]
+	year, month = start.year, start.month
+	cursor = start
+	while cursor <= end:
+		year, month = _add_months(year, month, step)
+		next_start = date(year, month, 1)
+		periods.append(Period(cursor, min(next_start - timedelta(days=1), end)))
+		cursor = next_start
+	return periods
+
+
+def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+	index = year * 12 + (month - 1) + months
+	return index // 12, index % 12 + 1
+
+
+def month_weights(periods: Sequence[Period], percentages: Mapping[int, float]) -> np.ndarray:
+	"""Weights of periods from percentages per calendar month (1-12), as in ERPNext's
+	Monthly Distribution. A period that covers part of a month gets that part's share
+	by days, so the same distribution serves weekly, monthly and quarterly periods."""
+	if any(value < 0 for value in percentages.values()):
+		raise PhasingError(_("Monthly distribution percentages may not be negative."))
+	weights = np.zeros(len(periods))
+	for position, period in enumerate(periods):
+		cursor = period.start
+		while cursor <= period.end:
+			month_days = calendar.monthrange(cursor.year, cursor.month)[1]
+			month_end = date(cursor.year, cursor.month, month_days)
+			overlap_end = min(month_end, period.end)
+			share = ((overlap_end - cursor).days + 1) / month_days
+			weights[position] += percentages.get(cursor.month, 0.0) * share
+			cursor = overlap_end + timedelta(days=1)
+	return weights
+
+
+def phase_shares(
+	periods: Sequence[Period], phasing: Phasing | str = Phasing.EQUAL, weights: Sequence[float] | None = None
+) -> np.ndarray:
+	"""Each period's share of an additive target; the shares add up to 1."""
+	if not periods:
+		raise PhasingError(_("There are no periods to phase the target into."))
+	phasing = Phasing(phasing)
+	if phasing == Phasing.EQUAL:
+		raw = np.ones(len(periods))
+	elif phasing == Phasing.BY_DAYS:
+		raw = np.array([period.days for period in periods], dtype=float)
+	else:
+		if weights is None or len(weights) != len(periods):
+			raise PhasingError(
+				_("Phasing by weights needs one weight per period: {0} periods, {1} weights."),
+				len(periods),
+				0 if weights is None else len(weights),
+			)
+		raw = np.asarray(weights, dtype=float)
+		if (raw < 0).any() or not np.isfinite(raw).all():
+			raise PhasingError(_("Phasing weights must be zero or positive numbers."))
+		if raw.sum() == 0:
+			raise PhasingError(_("Phasing weights add up to zero, so the target cannot be phased."))
+	return raw / raw.sum()
+
+
+def phase_target(
+	target: float,
+	periods: Sequence[Period],
+	aggregation: Aggregation | str = Aggregation.SUM,
+	phasing: Phasing | str = Phasing.EQUAL,
+	weights: Sequence[float] | None = None,
+	precision: int | None = None,
+) -> np.ndarray:
+	"""The target of each period. Only a sum KPI's target is split; an average, last,
+	min or max KPI (a rate, a level) has the same target in every period."""
+	return phase_targets(np.array([target], dtype=float), periods, aggregation, phasing, weights, precision)[
+		0
+	]
+
+
+def phase_targets(
+	targets: np.ndarray,
+	periods: Sequence[Period],
+	aggregation: Aggregation | str = Aggregation.SUM,
+	phasing: Phasing | str = Phasing.EQUAL,
+	weights: Sequence[float] | None = None,
+	precision: int | None = None,
+) -> np.ndarray:
+	"""Phased targets for many items sharing periods and phasing: shape (items, periods).
+	With `precision`, each row is rounded so it still adds up to its total."""
+	targets = np.asarray(targets, dtype=float)
+	shares = phase_shares(periods, phasing, weights)
+	if Aggregation(aggregation) != Aggregation.SUM:
+		return np.repeat(targets[:, None], len(periods), axis=1)
+	phased = targets[:, None] * shares[None, :]
+	if precision is not None:
+		phased = distribute(targets, phased, precision)
+	return phased
+
+
+def aggregate(values: Sequence[float], aggregation: Aggregation | str) -> float | None:
+	"""One value from a period's values (missing ones skipped); None if there are none."""
+	frame = pd.DataFrame({"group": 0, "value": np.asarray(values, dtype=float)})
+	result = aggregate_frame(frame, ["group"], "value", aggregation)
+	return None if result.empty or np.isnan(result.iloc[0]) else float(result.iloc[0])
+
+
+def aggregate_frame(
+	frame: pd.DataFrame, by: list[str], value: str, aggregation: Aggregation | str
+) -> pd.Series:
+	"""Aggregate `value` per group; `last` is the last non-missing value in frame order."""
+	function = {
+		Aggregation.SUM: "sum",
+		Aggregation.AVERAGE: "mean",
+		Aggregation.LAST: "last",
+		Aggregation.MIN: "min",
+		Aggregation.MAX: "max",
+	}[_aggregation(aggregation)]
+	grouped = frame.dropna(subset=[value]).groupby(by, sort=True)[value]
+	return grouped.agg(function)
+
+
+def _aggregation(value) -> Aggregation:
+	try:
+		return Aggregation(value)
+	except ValueError:
+		raise AggregationError(
+			_("Unknown period aggregation {0}. Use one of: {1}."),
+			value,
+			", ".join(a.value for a in Aggregation),
+		)
+
+
+def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
+	"""Year-to-date actual and target for each item at each period.
+
+	`frame` has one row per item and period with columns item, period (sortable),
+	aggregation, actual (NaN when missing) and target. Pairings:
+	sum — sum of actuals so far against the sum of targets so far (unreported periods
+	still count in the target: the item is behind); average, min, max — the aggregate of
+	the reported actuals against the same aggregate of those periods' targets;
+	last — the latest reported actual against the current period's target.
+	"""
+	frame = frame.sort_values(["item", "period"], kind="stable")
+	actual = frame["actual"].to_numpy(dtype=float)
+	target = frame["target"].to_numpy(dtype=float)
+	reported = ~np.isnan(actual)
+	item_codes = pd.factorize(frame["item"])[0]
+	aggregation_codes, aggregations = pd.factorize(frame["aggregation"])
+	ytd_actual = np.full(len(frame), np.nan)
+	ytd_target = np.full(len(frame), np.nan)
+
+	def cumulative(values, how):
+		return getattr(pd.Series(values).groupby(item_codes), how)().to_numpy()
+
+	any_reported = cumulative(reported.astype(float), "cumsum") > 0
+	for code, name in enumerate(aggregations):
+		rows = aggregation_codes == code
+		how = _aggregation(name)
+		if how == Aggregation.SUM:
+			values_actual = cumulative(np.where(reported, actual, 0.0), "cumsum")
+			values_target = cumulative(target, "cumsum")
+		elif how == Aggregation.AVERAGE:
+			count = cumulative(reported.astype(float), "cumsum")
+			with np.errstate(invalid="ignore", divide="ignore"):
+				values_actual = cumulative(np.where(reported, actual, 0.0), "cumsum") / count
+				values_target = cumulative(np.where(reported, target, 0.0), "cumsum") / count
+		elif how == Aggregation.LAST:
+			values_actual = pd.Series(actual).groupby(item_codes).ffill().to_numpy()
+			values_target = target
+		else:
+			# cummin/cummax leave NaN where a period is unreported: carry the running value on.
+			how_name = "cummin" if how == Aggregation.MIN else "cummax"
+			values_actual = _carry_forward(cumulative(actual, how_name), item_codes)
+			values_target = _carry_forward(
+				cumulative(np.where(reported, target, np.nan), how_name), item_codes
+			)
+		ytd_actual[rows] = values_actual[rows]
+		ytd_target[rows] = values_target[rows]
+
+	ytd_actual[~any_reported] = np.nan
+	result = frame.copy()
+	result["ytd_actual"] = ytd_actual
+	result["ytd_target"] = ytd_target
+	return result
+
+
+def _carry_forward(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+	return pd.Series(values).groupby(groups).ffill().to_numpy()

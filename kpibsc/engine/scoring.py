@@ -1,0 +1,475 @@
+"""Achievement per scoring method, and scores, caps and RAG status on top of it.
+
+Achievement is a fraction: 1.0 means the target was met exactly. Every method is a
+vectorised kernel over numpy arrays. `achievement()` takes a column mapping (a DataFrame
+or a dict of arrays) and runs each method's kernel once on its rows; `ScoringRule`
+scores one value by calling the same function with one-row columns, so the bulk and
+single-document paths cannot disagree.
+"""
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from kpibsc.engine.errors import InvalidMethodError, InvalidTargetError, InvalidThresholdError, ScaleError, _
+from kpibsc.engine.formula import compile_formula
+
+
+class Method(StrEnum):
+	HIGHER_IS_BETTER = "Higher is Better"
+	LOWER_IS_BETTER = "Lower is Better"
+	TARGET_RANGE = "Target Range"
+	YES_NO = "Yes/No"
+	STEP_BANDS = "Step Bands"
+	THRESHOLDS = "Thresholds"
+	FORMULA = "Formula"
+
+
+# Names a formula may use; `min` and `max` are the KPI's bounds (`lower`, `upper`).
+FORMULA_NAMES = frozenset(
+	{"actual", "target", "baseline", "previous", "min", "max", "tolerance", "red_flag", "stretch"}
+)
+
+
+@dataclass(frozen=True)
+class ThresholdPoints:
+	"""Achievement reached at the red flag, the goal and the stretch value.
+
+	The defaults put goal at 100% with red flag and stretch half a goal below and above —
+	Spider Impact's 3.33 / 6.67 / 10 on its 0-10 scale, rescaled so the goal is 100%.
+	"""
+
+	red_flag: float = 0.5
+	goal: float = 1.0
+	stretch: float = 1.5
+
+	def __post_init__(self):
+		if not self.red_flag < self.goal < self.stretch:
+			raise InvalidThresholdError(
+				_("Threshold points must rise from red flag to goal to stretch, got {0}, {1}, {2}."),
+				self.red_flag,
+				self.goal,
+				self.stretch,
+			)
+
+
+DEFAULT_POINTS = ThresholdPoints()
+
+
+def achievement(
+	columns: Mapping, *, points: ThresholdPoints = DEFAULT_POINTS, label_column: str = "item"
+) -> np.ndarray:
+	"""Achievement fraction for every row. NaN where the actual is missing.
+
+	Required columns: method, actual, target. Optional, by method: lower, upper,
+	tolerance (Target Range; Lower is Better with a zero target), red_flag, stretch
+	(Thresholds), steps and direction (Step Bands), formula, baseline, previous (Formula).
+	"""
+	method_codes, methods = pd.factorize(np.asarray(columns["method"], dtype=object))
+	size = len(method_codes)
+	rows = _Rows(columns, size, label_column)
+	result = np.full(size, np.nan)
+
+	for code, method in enumerate(methods):
+		mask = method_codes == code
+		try:
+			kernel = _KERNELS[Method(method)]
+		except ValueError:
+			raise InvalidMethodError(
+				_("KPI {0}: unknown scoring method {1}. Use one of: {2}."),
+				rows.label(mask),
+				method,
+				", ".join(m.value for m in Method),
+			)
+		result[mask] = kernel(rows, mask, points)
+	return result
+
+
+class _Rows:
+	"""Column access with defaults, and the row label used in error messages."""
+
+	def __init__(self, columns: Mapping, size: int, label_column: str):
+		self.columns, self.size, self.label_column = columns, size, label_column
+
+	def get(self, name: str, mask: np.ndarray) -> np.ndarray:
+		values = self.columns.get(name) if hasattr(self.columns, "get") else None
+		if values is None:
+			return np.full(int(mask.sum()), np.nan)
+		values = np.asarray(values)
+		if values.dtype.kind not in "fiub":
+			values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+		return values[mask].astype(float)
+
+	def get_objects(self, name: str, mask: np.ndarray, default=None) -> np.ndarray:
+		values = self.columns.get(name) if hasattr(self.columns, "get") else None
+		if values is None:
+			return np.full(int(mask.sum()), default, dtype=object)
+		return np.asarray(values, dtype=object)[mask]
+
+	def label(self, mask: np.ndarray, offending: np.ndarray | None = None) -> str:
+		labels = self.columns.get(self.label_column) if hasattr(self.columns, "get") else None
+		positions = np.flatnonzero(mask)
+		if offending is not None:
+			positions = positions[offending]
+		first = positions[0] if len(positions) else 0
+		if labels is not None:
+			return str(np.asarray(labels, dtype=object)[first])
+		return f"row {first + 1}"
+
+
+def _relative(actual, target, higher_is_better):
+	"""1 + (actual - target) / |target|: actual / target for a positive target, and a
+	symmetric measure for a negative one (a loss target of -100 met at -50 is 150%)."""
+	gap = actual - target if higher_is_better else target - actual
+	return 1.0 + gap / np.abs(target)
+
+
+def _require_nonzero_target(rows, mask, target, method):
+	bad = (target == 0) | np.isnan(target)
+	if bad.any():
+		raise InvalidTargetError(
+			_(
+				"KPI {0}: the target is {1}, but '{2}' compares the actual with the target. Set a non-zero target or choose another scoring method."
+			),
+			rows.label(mask, bad),
+			target[bad][0],
+			method,
+		)
+
+
+def _higher_is_better(rows, mask, points):
+	actual, target = rows.get("actual", mask), rows.get("target", mask)
+	_require_nonzero_target(rows, mask, target, Method.HIGHER_IS_BETTER)
+	return _relative(actual, target, True)
+
+
+def _lower_is_better(rows, mask, points):
+	actual, target = rows.get("actual", mask), rows.get("target", mask)
+	if np.isnan(target).any():
+		raise InvalidTargetError(
+			_("KPI {0}: '{1}' needs a target."), rows.label(mask, np.isnan(target)), Method.LOWER_IS_BETTER
+		)
+	tolerance = rows.get("tolerance", mask)
+	with np.errstate(divide="ignore", invalid="ignore"):
+		result = _relative(actual, np.where(target == 0, 1.0, target), False)
+		# A zero target (zero accidents): full marks at or below zero, falling to 0% at the
+		# tolerance; with no tolerance, anything above zero scores 0%.
+		zero_target = np.where(tolerance > 0, 1.0 - actual / tolerance, np.where(actual <= 0, 1.0, 0.0))
+	result = np.where(target == 0, zero_target, result)
+	return np.where(np.isnan(actual), np.nan, result)
+
+
+def _target_range(rows, mask, points):
+	actual = rows.get("actual", mask)
+	lower, upper, tolerance = rows.get("lower", mask), rows.get("upper", mask), rows.get("tolerance", mask)
+	missing = np.isnan(lower) | np.isnan(upper)
+	if missing.any():
+		raise InvalidThresholdError(
+			_("KPI {0}: '{1}' needs both the lower and the upper bound of the band."),
+			rows.label(mask, missing),
+			Method.TARGET_RANGE,
+		)
+	reversed_band = lower > upper
+	if reversed_band.any():
+		raise InvalidThresholdError(
+			_("KPI {0}: the lower bound {1} is above the upper bound {2}."),
+			rows.label(mask, reversed_band),
+			lower[reversed_band][0],
+			upper[reversed_band][0],
+		)
+	if (tolerance < 0).any():
+		raise InvalidThresholdError(
+			_("KPI {0}: the tolerance may not be negative."), rows.label(mask, tolerance < 0)
+		)
+	distance = np.maximum(np.maximum(lower - actual, actual - upper), 0.0)
+	with np.errstate(divide="ignore", invalid="ignore"):
+		falling = np.maximum(1.0 - distance / tolerance, 0.0)
+	result = np.where(tolerance > 0, falling, np.where(distance == 0, 1.0, 0.0))
+	return np.where(np.isnan(actual), np.nan, result)
+
+
+def _yes_no(rows, mask, points):
+	actual = rows.get("actual", mask)
+	return np.where(np.isnan(actual), np.nan, (actual != 0).astype(float))
+
+
+def _step_bands(rows, mask, points):
+	actual, target = rows.get("actual", mask), rows.get("target", mask)
+	_require_nonzero_target(rows, mask, target, Method.STEP_BANDS)
+	directions = rows.get_objects("direction", mask, Method.HIGHER_IS_BETTER)
+	ratio = _relative(actual, target, directions != Method.LOWER_IS_BETTER)
+	table_codes, tables = _factorize_objects(rows.get_objects("steps", mask))
+	result = np.full(len(actual), np.nan)
+	for code, table in enumerate(tables):
+		rows_of_table = table_codes == code
+		thresholds, values = _parse_steps(table, rows.label(mask, rows_of_table))
+		position = np.searchsorted(thresholds, ratio[rows_of_table], side="right") - 1
+		result[rows_of_table] = np.where(position >= 0, values[np.maximum(position, 0)], 0.0)
+	return np.where(np.isnan(actual), np.nan, result)
+
+
+def _factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list]:
+	"""Codes and distinct values of an object column whose values may be tuples or None."""
+	codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=False)
+	return np.asarray(codes), list(uniques)
+
+
+def _parse_steps(table, label):
+	if not table:
+		raise InvalidThresholdError(_("KPI {0}: 'Step Bands' needs at least one step."), label)
+	steps = sorted((float(threshold), float(value)) for threshold, value in table)
+	thresholds = np.array([threshold for threshold, _value in steps])
+	values = np.array([value for _threshold, value in steps])
+	if len(set(thresholds)) != len(thresholds):
+		raise InvalidThresholdError(_("KPI {0}: two steps start at the same achievement."), label)
+	if (np.diff(values) < 0).any():
+		raise InvalidThresholdError(_("KPI {0}: a higher step must not score less than a lower one."), label)
+	return thresholds, values
+
+
+def _thresholds(rows, mask, points):
+	actual = rows.get("actual", mask)
+	red_flag, goal, stretch = rows.get("red_flag", mask), rows.get("target", mask), rows.get("stretch", mask)
+	missing = np.isnan(red_flag) | np.isnan(goal)
+	if missing.any():
+		raise InvalidThresholdError(
+			_("KPI {0}: '{1}' needs a red flag and a goal (target)."),
+			rows.label(mask, missing),
+			Method.THRESHOLDS,
+		)
+	rising = goal > red_flag
+	out_of_order = (goal == red_flag) | (
+		~np.isnan(stretch) & ((rising & (stretch <= goal)) | (~rising & (stretch >= goal)))
+	)
+	if out_of_order.any():
+		raise InvalidThresholdError(
+			_(
+				"KPI {0}: red flag {1}, goal {2} and stretch {3} must run in one direction (all rising or all falling)."
+			),
+			rows.label(mask, out_of_order),
+			red_flag[out_of_order][0],
+			goal[out_of_order][0],
+			stretch[out_of_order][0],
+		)
+	# The same formula serves rising and falling KPIs: the ratios flip sign together.
+	toward_goal = (actual - red_flag) / (goal - red_flag)
+	below_goal = np.maximum(points.red_flag + (points.goal - points.red_flag) * toward_goal, 0.0)
+	with np.errstate(divide="ignore", invalid="ignore"):
+		toward_stretch = np.minimum((actual - goal) / (stretch - goal), 1.0)
+	above_goal = np.where(
+		np.isnan(stretch), below_goal, points.goal + (points.stretch - points.goal) * toward_stretch
+	)
+	return np.where(toward_goal <= 1.0, below_goal, above_goal)
+
+
+def _formula(rows, mask, points):
+	formula_codes, sources = _factorize_objects(rows.get_objects("formula", mask))
+	variables = {
+		"actual": rows.get("actual", mask),
+		"target": rows.get("target", mask),
+		"baseline": rows.get("baseline", mask),
+		"previous": rows.get("previous", mask),
+		"min": rows.get("lower", mask),
+		"max": rows.get("upper", mask),
+		"tolerance": rows.get("tolerance", mask),
+		"red_flag": rows.get("red_flag", mask),
+		"stretch": rows.get("stretch", mask),
+	}
+	result = np.full(int(mask.sum()), np.nan)
+	for code, source in enumerate(sources):
+		rows_of_formula = formula_codes == code
+		formula = compile_formula(source, FORMULA_NAMES)
+		values = formula.evaluate({name: value[rows_of_formula] for name, value in variables.items()})
+		result[rows_of_formula] = np.broadcast_to(values, (int(rows_of_formula.sum()),))
+	result[~np.isfinite(result)] = np.nan
+	return np.where(np.isnan(variables["actual"]), np.nan, result)
+
+
+_KERNELS = {
+	Method.HIGHER_IS_BETTER: _higher_is_better,
+	Method.LOWER_IS_BETTER: _lower_is_better,
+	Method.TARGET_RANGE: _target_range,
+	Method.YES_NO: _yes_no,
+	Method.STEP_BANDS: _step_bands,
+	Method.THRESHOLDS: _thresholds,
+	Method.FORMULA: _formula,
+}
+
+
+# Scales, caps and status -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+	"""A score scale: `minimum` is 0% achievement, `maximum` is 100%."""
+
+	name: str
+	minimum: float = 0.0
+	maximum: float = 100.0
+
+	def __post_init__(self):
+		if not self.maximum > self.minimum:
+			raise ScaleError(
+				_("The score scale {0} must end above where it starts ({1} to {2})."),
+				self.name,
+				self.minimum,
+				self.maximum,
+			)
+
+	def from_achievement(self, achievement):
+		return self.minimum + np.asarray(achievement, dtype=float) * (self.maximum - self.minimum)
+
+	def to_achievement(self, score):
+		return (np.asarray(score, dtype=float) - self.minimum) / (self.maximum - self.minimum)
+
+
+PERCENT = ScoreScale("Percent", 0.0, 100.0)
+FIVE_POINT = ScoreScale("0-5", 0.0, 5.0)
+TEN_POINT = ScoreScale("0-10", 0.0, 10.0)
+SCALES = {scale.name: scale for scale in (PERCENT, FIVE_POINT, TEN_POINT)}
+
+
+def convert_score(score, from_scale: ScoreScale, to_scale: ScoreScale):
+	"""A score on one scale expressed on another (70 on Percent is 3.5 on 0-5)."""
+	return to_scale.from_achievement(from_scale.to_achievement(score))
+
+
+@dataclass(frozen=True)
+class StatusBands:
+	"""RAG status from achievement: each threshold starts a band; below the first is `below`."""
+
+	thresholds: tuple[tuple[float, str], ...] = ((0.8, "Amber"), (1.0, "Green"))
+	below: str = "Red"
+	missing: str = "No Data"
+
+	def __post_init__(self):
+		starts = [start for start, _status in self.thresholds]
+		if any(later <= earlier for earlier, later in itertools.pairwise(starts)):
+			raise InvalidThresholdError(
+				_("Status thresholds must rise, got {0}."), ", ".join(str(start) for start in starts)
+			)
+
+	def assign(self, achievement) -> np.ndarray:
+		achievement = np.asarray(achievement, dtype=float)
+		names = np.array([self.below, *(status for _start, status in self.thresholds)], dtype=object)
+		starts = np.array([start for start, _status in self.thresholds], dtype=float)
+		status = names[np.searchsorted(starts, np.nan_to_num(achievement, nan=-np.inf), side="right")]
+		status[np.isnan(achievement)] = self.missing
+		return status
+
+
+@dataclass(frozen=True)
+class ScorePolicy:
+	"""How achievement becomes a score: floor and cap (fractions), scale, status bands."""
+
+	achievement_floor: float | None = 0.0
+	achievement_cap: float | None = 1.2
+	scale: ScoreScale = PERCENT
+	status: StatusBands = field(default_factory=StatusBands)
+	points: ThresholdPoints = DEFAULT_POINTS
+
+	def __post_init__(self):
+		if (
+			self.achievement_floor is not None
+			and self.achievement_cap is not None
+			and self.achievement_floor > self.achievement_cap
+		):
+			raise ScaleError(
+				_("The achievement floor {0} is above the cap {1}."),
+				self.achievement_floor,
+				self.achievement_cap,
+			)
+
+	def cap(self, achievement):
+		return np.clip(achievement, self.achievement_floor, self.achievement_cap)
+
+
+def score_frame(
+	columns: Mapping, policy: ScorePolicy = ScorePolicy(), label_column: str = "item"
+) -> pd.DataFrame:
+	"""Achievement (raw and capped), score and status for every row."""
+	raw = achievement(columns, points=policy.points, label_column=label_column)
+	capped = policy.cap(raw)
+	index = columns.index if isinstance(columns, pd.DataFrame) else None
+	return pd.DataFrame(
+		{
+			"achievement_raw": raw,
+			"achievement": capped,
+			"score": policy.scale.from_achievement(capped),
+			"status": policy.status.assign(raw),
+		},
+		index=index,
+	)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+	achievement_raw: float | None
+	achievement: float | None
+	score: float | None
+	status: str
+
+
+@dataclass(frozen=True)
+class ScoringRule:
+	"""One KPI's scoring method and parameters, for scoring a single value."""
+
+	method: Method | str = Method.HIGHER_IS_BETTER
+	lower: float | None = None
+	upper: float | None = None
+	tolerance: float | None = None
+	red_flag: float | None = None
+	stretch: float | None = None
+	steps: tuple[tuple[float, float], ...] | None = None
+	direction: str = Method.HIGHER_IS_BETTER
+	formula: str | None = None
+	label: str = "KPI"
+
+	def columns(self, actual, target, baseline=None, previous=None) -> dict:
+		values = {
+			"method": self.method,
+			"actual": actual,
+			"target": target,
+			"baseline": baseline,
+			"previous": previous,
+			"lower": self.lower,
+			"upper": self.upper,
+			"tolerance": self.tolerance,
+			"red_flag": self.red_flag,
+			"stretch": self.stretch,
+			"direction": self.direction,
+			"formula": self.formula,
+			"item": self.label,
+		}
+		columns = {name: np.array([_none_to_nan(value)], dtype=object) for name, value in values.items()}
+		columns["steps"] = np.empty(1, dtype=object)
+		columns["steps"][0] = self.steps
+		return columns
+
+	def score(
+		self, actual, target, policy: ScorePolicy = ScorePolicy(), baseline=None, previous=None
+	) -> ItemResult:
+		row = score_frame(self.columns(actual, target, baseline, previous), policy).iloc[0]
+		return ItemResult(
+			achievement_raw=_nan_to_none(row.achievement_raw),
+			achievement=_nan_to_none(row.achievement),
+			score=_nan_to_none(row.score),
+			status=row.status,
+		)
+
+	def achievement(
+		self, actual, target, baseline=None, previous=None, points=DEFAULT_POINTS
+	) -> float | None:
+		return _nan_to_none(achievement(self.columns(actual, target, baseline, previous), points=points)[0])
+
+
+def _none_to_nan(value):
+	return np.nan if value is None else value
+
+
+def _nan_to_none(value):
+	return None if value is None or np.isnan(value) else float(value)

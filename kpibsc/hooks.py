@@ -1,0 +1,23 @@
+app_name = "kpibsc"
+app_title = "KPI BSC"
+app_publisher = "kpibsc maintainers"
+app_description = "Balanced Scorecard, cascaded KPIs, performance reviews and 3P pay for ERPNext and HRMS"
+app_email = "maintainers@kpibsc.dev"
+app_license = "gpl-3.0"
+
+required_apps = ["erpnext", "hrms"]
+
+# Controllers carry the generated field types (as ERPNext does).
+export_python_type_annotations = True
+
+# Installation
+# ------------
+
+after_install = "kpibsc.setup.install.after_install"
+before_uninstall = "kpibsc.setup.install.before_uninstall"
+
+# Testing
+# -------
+
+# HRMS's helper completes the setup wizard with ERPNext's "_Test Company" and a fiscal year.
+before_tests = "kpibsc.tests.utils.before_tests"
