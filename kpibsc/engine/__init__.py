@@ -20,7 +20,7 @@ from kpibsc.engine.periods import (
 	split_periods,
 	year_to_date,
 )
-from kpibsc.engine.rollup import MissingPolicy, normalise_weights, rollup, weighted_score
+from kpibsc.engine.rollup import MissingPolicy, normalise_weights, rollup, rollup_long, weighted_score
 from kpibsc.engine.rounding import distribute, round_half_up
 from kpibsc.engine.scoring import (
 	FIVE_POINT,

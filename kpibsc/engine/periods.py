@@ -214,50 +214,68 @@ def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
 	still count in the target: the item is behind); average, min, max — the aggregate of
 	the reported actuals against the same aggregate of those periods' targets;
 	last — the latest reported actual against the current period's target.
+	Returns the frame sorted by item and period with ytd_actual and ytd_target added.
 	"""
-	frame = frame.sort_values(["item", "period"], kind="stable")
+	if not _is_sorted(frame):
+		frame = frame.sort_values(["item", "period"], kind="stable")
 	actual = frame["actual"].to_numpy(dtype=float)
 	target = frame["target"].to_numpy(dtype=float)
 	reported = ~np.isnan(actual)
-	item_codes = pd.factorize(frame["item"])[0]
+	item = frame["item"].to_numpy()
+	# Rows of an item are contiguous: `start` is the position of each row's first row.
+	new_item = np.ones(len(frame), dtype=bool)
+	new_item[1:] = item[1:] != item[:-1]
+	start = np.maximum.accumulate(np.where(new_item, np.arange(len(frame)), 0))
 	aggregation_codes, aggregations = pd.factorize(frame["aggregation"])
+
+	def running_sum(values):
+		total = np.cumsum(values)
+		return total - np.concatenate(([0.0], total))[start]
+
+	count = running_sum(reported.astype(float))
 	ytd_actual = np.full(len(frame), np.nan)
 	ytd_target = np.full(len(frame), np.nan)
-
-	def cumulative(values, how):
-		return getattr(pd.Series(values).groupby(item_codes), how)().to_numpy()
-
-	any_reported = cumulative(reported.astype(float), "cumsum") > 0
 	for code, name in enumerate(aggregations):
 		rows = aggregation_codes == code
 		how = _aggregation(name)
 		if how == Aggregation.SUM:
-			values_actual = cumulative(np.where(reported, actual, 0.0), "cumsum")
-			values_target = cumulative(target, "cumsum")
+			values_actual = running_sum(np.where(reported, actual, 0.0))
+			values_target = running_sum(target)
 		elif how == Aggregation.AVERAGE:
-			count = cumulative(reported.astype(float), "cumsum")
 			with np.errstate(invalid="ignore", divide="ignore"):
-				values_actual = cumulative(np.where(reported, actual, 0.0), "cumsum") / count
-				values_target = cumulative(np.where(reported, target, 0.0), "cumsum") / count
+				values_actual = running_sum(np.where(reported, actual, 0.0)) / count
+				values_target = running_sum(np.where(reported, target, 0.0)) / count
 		elif how == Aggregation.LAST:
-			values_actual = pd.Series(actual).groupby(item_codes).ffill().to_numpy()
+			latest = np.maximum.accumulate(np.where(reported, np.arange(len(frame)), -1))
+			values_actual = np.where(latest >= start, actual[np.maximum(latest, 0)], np.nan)
 			values_target = target
 		else:
 			# cummin/cummax leave NaN where a period is unreported: carry the running value on.
 			how_name = "cummin" if how == Aggregation.MIN else "cummax"
-			values_actual = _carry_forward(cumulative(actual, how_name), item_codes)
-			values_target = _carry_forward(
-				cumulative(np.where(reported, target, np.nan), how_name), item_codes
-			)
+			groups = start[rows]
+			values_actual = np.full(len(frame), np.nan)
+			values_target = np.full(len(frame), np.nan)
+			values_actual[rows] = _running(actual[rows], groups, how_name)
+			values_target[rows] = _running(np.where(reported, target, np.nan)[rows], groups, how_name)
 		ytd_actual[rows] = values_actual[rows]
 		ytd_target[rows] = values_target[rows]
 
-	ytd_actual[~any_reported] = np.nan
-	result = frame.copy()
-	result["ytd_actual"] = ytd_actual
-	result["ytd_target"] = ytd_target
-	return result
+	ytd_actual[count == 0] = np.nan
+	return frame.assign(ytd_actual=ytd_actual, ytd_target=ytd_target)
 
 
-def _carry_forward(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-	return pd.Series(values).groupby(groups).ffill().to_numpy()
+def _is_sorted(frame: pd.DataFrame) -> bool:
+	item = frame["item"].to_numpy()
+	period = frame["period"].to_numpy()
+	if len(item) < 2:
+		return True
+	try:
+		same = item[1:] == item[:-1]
+		return bool(np.all((item[1:] > item[:-1]) | (same & (period[1:] > period[:-1]))))
+	except TypeError:
+		return False
+
+
+def _running(values: np.ndarray, groups: np.ndarray, how: str) -> np.ndarray:
+	series = getattr(pd.Series(values).groupby(groups), how)()
+	return series.groupby(groups).ffill().to_numpy()

@@ -29,7 +29,7 @@ def rollup(
 	tree: pd.DataFrame,
 	leaf_scores: pd.DataFrame | pd.Series,
 	missing: MissingPolicy | str = MissingPolicy.SKIP,
-) -> pd.DataFrame:
+) -> pd.DataFrame | pd.Series:
 	"""Scores of every node of `tree` for every period.
 
 	tree: columns node, parent (None/NaN for a root), weight — one row per node.
@@ -37,68 +37,109 @@ def rollup(
 	of nodes that have children are ignored — they are computed from the children.
 	Returns a DataFrame indexed like `tree.node` with the periods as columns.
 	"""
-	missing = MissingPolicy(missing)
-	nodes = pd.Index(tree["node"])
-	if nodes.has_duplicates:
-		duplicated = nodes[nodes.duplicated()][0]
-		raise TreeError(_("The node {0} appears twice in the tree."), duplicated)
-	weights = pd.to_numeric(tree["weight"], errors="coerce").to_numpy(dtype=float)
-	weights = np.nan_to_num(weights, nan=0.0)
-	if (weights < 0).any():
-		raise InvalidWeightError(
-			_("The weight of {0} is {1}; weights may not be negative."),
-			nodes[weights < 0][0],
-			weights[weights < 0][0],
-		)
-	parent_positions = nodes.get_indexer(pd.Index(tree["parent"]))
-	has_parent = tree["parent"].notna().to_numpy()
-	unknown = has_parent & (parent_positions < 0)
-	if unknown.any():
-		raise TreeError(
-			_("The parent {0} of {1} is not in the tree."),
-			tree["parent"].to_numpy()[unknown][0],
-			nodes[unknown][0],
-		)
-	depth = _depths(parent_positions, nodes)
-
+	structure = _Tree(tree)
 	as_series = isinstance(leaf_scores, pd.Series)
 	leaf_frame = leaf_scores.to_frame() if as_series else leaf_scores
-	periods = leaf_frame.columns
-	scores = leaf_frame.reindex(nodes).to_numpy(dtype=float, copy=True)
-	if scores.ndim == 1:
-		scores = scores[:, None]
-
-	has_children = np.zeros(len(nodes), dtype=bool)
-	has_children[parent_positions[parent_positions >= 0]] = True
-	scores[has_children] = np.nan
-
-	for level in range(int(depth.max(initial=0)), 0, -1):
-		children = np.flatnonzero(depth == level)
-		parents = parent_positions[children]
-		scores[np.unique(parents)] = _weighted_means(
-			parents, weights[children], scores[children], len(nodes), missing
-		)[np.unique(parents)]
-
-	result = pd.DataFrame(scores, index=nodes, columns=periods)
+	scores = leaf_frame.reindex(structure.nodes).to_numpy(dtype=float, copy=True)
+	result = pd.DataFrame(structure.roll(scores, missing), index=structure.nodes, columns=leaf_frame.columns)
 	return result.iloc[:, 0].rename(leaf_scores.name) if as_series else result
 
 
-def _weighted_means(parents, weights, child_scores, size, missing):
-	"""Weighted mean of child scores per parent, for every period column at once."""
+def rollup_long(
+	tree: pd.DataFrame, leaves: pd.DataFrame, missing: MissingPolicy | str = MissingPolicy.SKIP
+) -> pd.DataFrame:
+	"""`rollup` for scores in long form (columns node, period, score), as they are stored:
+	returns one row per node and period that has a score."""
+	structure = _Tree(tree)
+	period_codes, periods = pd.factorize(leaves["period"], sort=True)
+	positions = structure.nodes.get_indexer(leaves["node"])
+	if (positions < 0).any():
+		raise TreeError(
+			_("The scored node {0} is not in the tree."), leaves["node"].to_numpy()[positions < 0][0]
+		)
+	scores = np.full((len(structure.nodes), len(periods)), np.nan)
+	scores[positions, period_codes] = leaves["score"].to_numpy(dtype=float)
+	rolled = structure.roll(scores, missing)
+	node_index, period_index = np.nonzero(~np.isnan(rolled))
+	return pd.DataFrame(
+		{
+			"node": structure.nodes[node_index],
+			"period": periods[period_index],
+			"score": rolled[node_index, period_index],
+		}
+	)
+
+
+class _Tree:
+	"""A validated tree: node index, parent positions, weights and depths."""
+
+	def __init__(self, tree: pd.DataFrame):
+		self.nodes = pd.Index(tree["node"])
+		if self.nodes.has_duplicates:
+			raise TreeError(
+				_("The node {0} appears twice in the tree."), self.nodes[self.nodes.duplicated()][0]
+			)
+		weights = np.nan_to_num(pd.to_numeric(tree["weight"], errors="coerce").to_numpy(dtype=float), nan=0.0)
+		if (weights < 0).any():
+			raise InvalidWeightError(
+				_("The weight of {0} is {1}; weights may not be negative."),
+				self.nodes[weights < 0][0],
+				weights[weights < 0][0],
+			)
+		self.weights = weights
+		has_parent = tree["parent"].notna().to_numpy()
+		parents = np.full(len(self.nodes), -1)
+		parents[has_parent] = self.nodes.get_indexer(pd.Index(tree["parent"].to_numpy()[has_parent]))
+		unknown = has_parent & (parents < 0)
+		if unknown.any():
+			raise TreeError(
+				_("The parent {0} of {1} is not in the tree."),
+				tree["parent"].to_numpy()[unknown][0],
+				self.nodes[unknown][0],
+			)
+		self.parents = parents
+		self.depth = _depths(parents, self.nodes)
+
+	def roll(self, scores: np.ndarray, missing: MissingPolicy | str) -> np.ndarray:
+		missing = MissingPolicy(missing)
+		if scores.ndim == 1:
+			scores = scores[:, None]
+		has_children = np.zeros(len(self.nodes), dtype=bool)
+		has_children[self.parents[self.parents >= 0]] = True
+		scores[has_children] = np.nan
+		for level in range(int(self.depth.max(initial=0)), 0, -1):
+			children = np.flatnonzero(self.depth == level)
+			targets, parent_scores = _weighted_means(
+				self.parents[children], self.weights[children], scores[children], missing
+			)
+			scores[targets] = parent_scores
+		return scores
+
+
+def _weighted_means(parents, weights, child_scores, missing):
+	"""Weighted mean of child scores per parent, for every period column at once.
+
+	Returns the distinct parents and their scores (one row each)."""
+	targets, inverse = np.unique(parents, return_inverse=True)
+	periods = child_scores.shape[1]
 	known = ~np.isnan(child_scores)
 	filled = np.where(known, child_scores, 0.0)
 	counted = known if missing == MissingPolicy.SKIP else np.ones_like(known)
-	result = np.full((size, child_scores.shape[1]), np.nan)
-	for column in range(child_scores.shape[1]):
-		counts = counted[:, column].astype(float)
-		weight_sum = np.bincount(parents, weights * counts, minlength=size)
-		weighted = np.bincount(parents, weights * filled[:, column], minlength=size)
-		# All counted weights zero: fall back to equal weights among the counted children.
-		equal_sum = np.bincount(parents, counts, minlength=size)
-		equal = np.bincount(parents, filled[:, column] * counts, minlength=size)
-		with np.errstate(invalid="ignore", divide="ignore"):
-			result[:, column] = np.where(weight_sum > 0, weighted / weight_sum, equal / equal_sum)
-	return result
+	# One bincount over (parent, period) cells instead of one per period.
+	cells = (inverse[:, None] * periods + np.arange(periods)[None, :]).ravel()
+	size = len(targets) * periods
+
+	def per_parent(values):
+		return np.bincount(cells, values.ravel(), minlength=size).reshape(len(targets), periods)
+
+	counts = counted.astype(float)
+	weight_sum = per_parent(weights[:, None] * counts)
+	weighted = per_parent(weights[:, None] * filled)
+	# All counted weights zero: fall back to equal weights among the counted children.
+	equal_sum = per_parent(counts)
+	equal = per_parent(filled * counts)
+	with np.errstate(invalid="ignore", divide="ignore"):
+		return targets, np.where(weight_sum > 0, weighted / weight_sum, equal / equal_sum)
 
 
 def _depths(parent_positions: np.ndarray, nodes: pd.Index) -> np.ndarray:

@@ -69,7 +69,10 @@ def achievement(
 	tolerance (Target Range; Lower is Better with a zero target), red_flag, stretch
 	(Thresholds), steps and direction (Step Bands), formula, baseline, previous (Formula).
 	"""
-	method_codes, methods = pd.factorize(np.asarray(columns["method"], dtype=object))
+	method_column = columns["method"]
+	if not isinstance(method_column, pd.Series | pd.Categorical):
+		method_column = np.asarray(method_column, dtype=object)
+	method_codes, methods = pd.factorize(method_column)
 	size = len(method_codes)
 	rows = _Rows(columns, size, label_column)
 	result = np.full(size, np.nan)
@@ -124,12 +127,13 @@ class _Rows:
 def _relative(actual, target, higher_is_better):
 	"""1 + (actual - target) / |target|: actual / target for a positive target, and a
 	symmetric measure for a negative one (a loss target of -100 met at -50 is 150%)."""
-	gap = actual - target if higher_is_better else target - actual
+	gap = np.where(higher_is_better, actual - target, target - actual)
 	return 1.0 + gap / np.abs(target)
 
 
 def _require_nonzero_target(rows, mask, target, method):
-	bad = (target == 0) | np.isnan(target)
+	# A row without an actual needs no target yet (nothing to score).
+	bad = ((target == 0) | np.isnan(target)) & ~np.isnan(rows.get("actual", mask))
 	if bad.any():
 		raise InvalidTargetError(
 			_(
@@ -149,9 +153,10 @@ def _higher_is_better(rows, mask, points):
 
 def _lower_is_better(rows, mask, points):
 	actual, target = rows.get("actual", mask), rows.get("target", mask)
-	if np.isnan(target).any():
+	no_target = np.isnan(target) & ~np.isnan(actual)
+	if no_target.any():
 		raise InvalidTargetError(
-			_("KPI {0}: '{1}' needs a target."), rows.label(mask, np.isnan(target)), Method.LOWER_IS_BETTER
+			_("KPI {0}: '{1}' needs a target."), rows.label(mask, no_target), Method.LOWER_IS_BETTER
 		)
 	tolerance = rows.get("tolerance", mask)
 	with np.errstate(divide="ignore", invalid="ignore"):
@@ -219,7 +224,7 @@ def _factorize_objects(values: np.ndarray) -> tuple[np.ndarray, list]:
 
 
 def _parse_steps(table, label):
-	if not table:
+	if not isinstance(table, tuple | list) or not table:
 		raise InvalidThresholdError(_("KPI {0}: 'Step Bands' needs at least one step."), label)
 	steps = sorted((float(threshold), float(value)) for threshold, value in table)
 	thresholds = np.array([threshold for threshold, _value in steps])
@@ -348,18 +353,22 @@ class StatusBands:
 
 	def __post_init__(self):
 		starts = [start for start, _status in self.thresholds]
+		names = [self.below, *(status for _start, status in self.thresholds), self.missing]
+		if len(set(names)) != len(names):
+			raise InvalidThresholdError(_("Status names must differ: {0}."), ", ".join(names))
 		if any(later <= earlier for earlier, later in itertools.pairwise(starts)):
 			raise InvalidThresholdError(
 				_("Status thresholds must rise, got {0}."), ", ".join(str(start) for start in starts)
 			)
 
-	def assign(self, achievement) -> np.ndarray:
+	def assign(self, achievement) -> pd.Categorical:
+		"""Status of each achievement, as a categorical (cheap for millions of rows)."""
 		achievement = np.asarray(achievement, dtype=float)
-		names = np.array([self.below, *(status for _start, status in self.thresholds)], dtype=object)
+		names = [self.below, *(status for _start, status in self.thresholds), self.missing]
 		starts = np.array([start for start, _status in self.thresholds], dtype=float)
-		status = names[np.searchsorted(starts, np.nan_to_num(achievement, nan=-np.inf), side="right")]
-		status[np.isnan(achievement)] = self.missing
-		return status
+		codes = np.searchsorted(starts, achievement, side="right")
+		codes[np.isnan(achievement)] = len(names) - 1
+		return pd.Categorical.from_codes(codes, names)
 
 
 @dataclass(frozen=True)
