@@ -65,7 +65,7 @@ class TestBandScale:
 
 
 class TestForcedDistribution:
-	quotas = [("A", 20), ("B", 30), ("C", 50)]
+	quotas = (("A", 20), ("B", 30), ("C", 50))
 
 	def test_quota_by_largest_remainder(self):
 		scores = [50, 90, 70, 65, 60, 80]

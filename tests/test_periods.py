@@ -138,7 +138,7 @@ class TestPhasing:
 
 
 class TestAggregate:
-	values = [4.0, None, 10.0, 1.0]
+	values = (4.0, None, 10.0, 1.0)
 
 	@pytest.mark.parametrize(
 		"aggregation, expected",
