@@ -5,7 +5,8 @@ app_description = "Balanced Scorecard, cascaded KPIs, performance reviews and 3P
 app_email = "maintainers@kpibsc.dev"
 app_license = "gpl-3.0"
 
-required_apps = ["erpnext", "hrms"]
+# "org/repo" as HRMS writes it: a bare "erpnext" makes install-app look the org up on GitHub.
+required_apps = ["frappe/erpnext", "frappe/hrms"]
 
 # Controllers carry the generated field types (as ERPNext does).
 export_python_type_annotations = True

@@ -1,0 +1,50 @@
+"""Install and uninstall: what kpibsc adds to ERPNext/HRMS outside its own DocTypes.
+
+Frappe removes kpibsc's own DocTypes, reports and workspace on uninstall (they belong to
+the KPIBSC module). Custom fields on ERPNext/HRMS DocTypes and the roles are ours to
+remove, so a site is left as it was before install.
+"""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+ROLES = ("KPI Manager", "KPI User")
+
+
+def after_install():
+	create_roles()
+	create_custom_fields(get_custom_fields(), ignore_validate=True)
+
+
+def before_uninstall():
+	delete_custom_fields(get_custom_fields())
+	delete_roles()
+
+
+def get_custom_fields() -> dict[str, list[dict]]:
+	"""Fields kpibsc adds to ERPNext/HRMS DocTypes, keyed by DocType."""
+	return {}
+
+
+def create_roles():
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def delete_roles():
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		frappe.delete_doc("Role", role, ignore_missing=True, force=True, ignore_permissions=True)
+
+
+def delete_custom_fields(custom_fields: dict[str, list[dict]]):
+	for doctype, fields in custom_fields.items():
+		frappe.db.delete(
+			"Custom Field",
+			{"dt": doctype, "fieldname": ("in", [field["fieldname"] for field in fields])},
+		)
+		frappe.clear_cache(doctype=doctype)
