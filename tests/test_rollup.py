@@ -29,6 +29,8 @@ def test_all_zero_weights_average_equally():
 
 def test_zero_weight_child_does_not_count_when_others_weigh():
 	assert weighted_score([0, 1], [0, 80]) == pytest.approx(80)
+	# the only scored child weighs nothing: no score, rather than 100% of its score
+	assert weighted_score([0, 1], [80, None]) is None
 
 
 def test_empty():

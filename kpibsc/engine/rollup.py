@@ -134,12 +134,15 @@ def _weighted_means(parents, weights, child_scores, missing):
 
 	counts = counted.astype(float)
 	weight_sum = per_parent(weights[:, None] * counts)
+	any_weight = per_parent(np.broadcast_to(weights[:, None], counts.shape).copy())
 	weighted = per_parent(weights[:, None] * filled)
-	# All counted weights zero: fall back to equal weights among the counted children.
+	# Every child weighs zero: fall back to equal weights among the counted children.
+	# (If only the scored children weigh zero, they carry no weight: no score.)
 	equal_sum = per_parent(counts)
 	equal = per_parent(filled * counts)
 	with np.errstate(invalid="ignore", divide="ignore"):
-		return targets, np.where(weight_sum > 0, weighted / weight_sum, equal / equal_sum)
+		fallback = np.where(any_weight > 0, np.nan, equal / equal_sum)
+		return targets, np.where(weight_sum > 0, weighted / weight_sum, fallback)
 
 
 def _depths(parent_positions: np.ndarray, nodes: pd.Index) -> np.ndarray:
