@@ -22,3 +22,25 @@ before_uninstall = "kpibsc.setup.install.before_uninstall"
 
 # HRMS's helper completes the setup wizard with ERPNext's "_Test Company" and a fiscal year.
 before_tests = "kpibsc.tests.utils.before_tests"
+
+# Fixtures
+# --------
+
+# Only the four standard perspectives; users may edit them (a newer edit is kept on migrate).
+fixtures = [
+	{
+		"dt": "BSC Perspective",
+		"filters": [["name", "in", ["Financial", "Customer", "Internal Process", "Learning & Growth"]]],
+	},
+]
+
+# Permissions
+# -----------
+
+permission_query_conditions = {
+	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_query_conditions",
+}
+
+has_permission = {
+	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_has_permission",
+}

@@ -7,6 +7,9 @@ remove, so a site is left as it was before install.
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.desk.page.setup_wizard.install_fixtures import (
+	_,  # marks strings for translation and returns them unchanged, as HRMS's setup does
+)
 
 ROLES = ("KPI Manager", "KPI User")
 
@@ -23,7 +26,19 @@ def before_uninstall():
 
 def get_custom_fields() -> dict[str, list[dict]]:
 	"""Fields kpibsc adds to ERPNext/HRMS DocTypes, keyed by DocType."""
-	return {}
+	return {
+		"Department": [
+			{
+				"fieldname": "kpi_department_head",
+				"fieldtype": "Link",
+				"label": _("KPI Department Head"),
+				"options": "Employee",
+				"insert_after": "parent_department",
+				"description": _("Sees and manages this department's KPI scorecards."),
+				"module": "KPIBSC",
+			}
+		],
+	}
 
 
 def create_roles():

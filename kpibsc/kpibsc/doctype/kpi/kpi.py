@@ -1,0 +1,45 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from kpibsc.engine import Method
+from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
+
+SMART_FIELDS = (
+	"desired_outcome",
+	"why_it_matters",
+	"how_measured",
+	"how_influenced",
+	"responsible",
+	"achievement_evidence",
+	"review_frequency",
+)
+
+
+class KPI(Document):
+	def validate(self):
+		self.set_smart_completeness()
+		self.validate_bounds()
+		self.validate_scoring_settings()
+
+	def set_smart_completeness(self):
+		filled = sum(1 for fieldname in SMART_FIELDS if (self.get(fieldname) or "").strip())
+		self.smart_completeness = round(100.0 * filled / len(SMART_FIELDS), 1)
+
+	def validate_bounds(self):
+		if (
+			self.lower_bound is not None
+			and self.upper_bound is not None
+			and self.scoring_method == Method.TARGET_RANGE
+		):
+			if self.lower_bound > self.upper_bound:
+				frappe.throw(
+					_("The lower bound {0} is above the upper bound {1}.").format(
+						self.lower_bound, self.upper_bound
+					),
+					title=_("Invalid KPI Setting"),
+				)
+
+	def validate_scoring_settings(self):
+		if self.scoring_method in (Method.STEP_BANDS, Method.FORMULA):
+			check_rule(scoring_rule(self), 1.0, context=self.kpi_code)

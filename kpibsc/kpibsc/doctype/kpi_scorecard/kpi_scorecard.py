@@ -1,0 +1,165 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, format_date, getdate
+
+from kpibsc.engine import normalise_weights
+from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
+from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows
+
+
+class DuplicateKPIError(frappe.ValidationError):
+	pass
+
+
+class OverlappingScorecardError(frappe.ValidationError):
+	pass
+
+
+class ScorecardWeightError(frappe.ValidationError):
+	pass
+
+
+WEIGHT_TOLERANCE = 0.01
+
+
+class KPIScorecard(Document):
+	def validate(self):
+		self.validate_dates()
+		self.set_owner_fields()
+		self.set_title()
+		self.validate_duplicate_kpis()
+		self.validate_overlap()
+		self.validate_weights()
+		kpis = get_kpis([item.kpi for item in self.items])
+		self.validate_items_with_engine(kpis)
+		self.set_phased_targets(kpis)
+
+	def validate_dates(self):
+		if getdate(self.from_date) > getdate(self.to_date):
+			frappe.throw(
+				_("The scorecard ends on {0}, before it starts on {1}.").format(
+					format_date(self.to_date), format_date(self.from_date)
+				),
+				title=_("Invalid Period"),
+			)
+
+	def set_owner_fields(self):
+		"""Keep only the owner fields of the level: a company scorecard has no department."""
+		if self.scorecard_for == "Company":
+			self.department = self.employee = self.employee_name = None
+		elif self.scorecard_for == "Department":
+			self.employee = self.employee_name = None
+			if not self.department:
+				frappe.throw(_("Choose the department this scorecard is for."), frappe.MandatoryError)
+		else:
+			if not self.employee:
+				frappe.throw(_("Choose the employee this scorecard is for."), frappe.MandatoryError)
+			employee = frappe.db.get_value("Employee", self.employee, ["department", "company"], as_dict=True)
+			self.department = self.department or employee.department
+			if employee.company != self.company:
+				frappe.throw(
+					_("Employee {0} works for {1}, not {2}.").format(
+						frappe.bold(self.employee), employee.company, self.company
+					)
+				)
+
+	def set_title(self):
+		owner = {"Company": self.company, "Department": self.department}.get(
+			self.scorecard_for, self.employee_name or self.employee
+		)
+		self.title = _("{0} {1}–{2}").format(owner, getdate(self.from_date).year, getdate(self.to_date).year)
+		if getdate(self.from_date).year == getdate(self.to_date).year:
+			self.title = _("{0} {1}").format(owner, getdate(self.from_date).year)
+
+	def validate_duplicate_kpis(self):
+		seen = {}
+		for item in self.items:
+			if item.kpi in seen:
+				frappe.throw(
+					_("KPI {0} appears twice, in rows {1} and {2}. Keep one row per KPI.").format(
+						frappe.bold(item.kpi), seen[item.kpi], item.idx
+					),
+					exc=DuplicateKPIError,
+					title=_("Duplicate KPI"),
+				)
+			seen[item.kpi] = item.idx
+
+	def validate_overlap(self):
+		scorecard = frappe.qb.DocType("KPI Scorecard")
+		owner_field = {"Company": "company", "Department": "department", "Employee": "employee"}[
+			self.scorecard_for
+		]
+		query = (
+			frappe.qb.from_(scorecard)
+			.select(scorecard.name)
+			.where(
+				(scorecard.scorecard_for == self.scorecard_for)
+				& (scorecard[owner_field] == self.get(owner_field))
+				& (scorecard.company == self.company)
+				& (scorecard.name != (self.name or ""))
+				& (scorecard.from_date <= self.to_date)
+				& (scorecard.to_date >= self.from_date)
+			)
+			.limit(1)
+		)
+		if self.scorecard_for == "Company":
+			query = query.where(scorecard.department.isnull() | (scorecard.department == ""))
+		overlapping = query.run(pluck=True)
+		if overlapping:
+			frappe.throw(
+				_(
+					"{0} already has scorecard {1} overlapping {2} to {3}. Change the period or edit that scorecard."
+				).format(
+					frappe.bold(self.get(owner_field)),
+					frappe.get_desk_link("KPI Scorecard", overlapping[0]),
+					format_date(self.from_date),
+					format_date(self.to_date),
+				),
+				exc=OverlappingScorecardError,
+				title=_("Overlapping Scorecard"),
+			)
+
+	def validate_weights(self):
+		weights = [flt(item.weight) for item in self.items]
+		for item in self.items:
+			if flt(item.weight) < 0:
+				frappe.throw(
+					_("Row {0}: the weight of {1} may not be negative.").format(
+						item.idx, frappe.bold(item.kpi)
+					),
+					exc=ScorecardWeightError,
+				)
+		if self.normalise_weights:
+			for item, weight in zip(self.items, normalise_weights(weights), strict=True):
+				item.weight = flt(weight, 4)
+		self.total_weight = flt(sum(flt(item.weight) for item in self.items), 4)
+		if self.items and abs(self.total_weight - 100) > WEIGHT_TOLERANCE:
+			frappe.throw(
+				_("The KPI weights add up to {0}, not 100. Adjust them or tick Normalise Weights.").format(
+					self.total_weight
+				),
+				exc=ScorecardWeightError,
+				title=_("Weights Don't Add Up"),
+			)
+
+	def validate_items_with_engine(self, kpis: dict):
+		for item in self.items:
+			kpi = kpis.get(item.kpi)
+			if not kpi:
+				continue
+			check_rule(scoring_rule(kpi, item), flt(item.target), context=_("Row {0}").format(item.idx))
+
+	def set_phased_targets(self, kpis: dict):
+		aggregations = {name: kpi.aggregation for name, kpi in kpis.items()}
+		self.set("targets", [])
+		for row in phased_rows(
+			self.items,
+			aggregations,
+			self.from_date,
+			self.to_date,
+			self.frequency,
+			self.phasing,
+			self.monthly_distribution,
+		):
+			self.append("targets", row)

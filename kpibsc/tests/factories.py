@@ -1,0 +1,102 @@
+"""Idempotent test factories, in the style of ERPNext's make_employee."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import getdate
+
+from erpnext.setup.doctype.employee.test_employee import make_employee
+
+TEST_COMPANY = "_Test KPI Company"
+TEST_ABBR = "_TKC"
+YEAR = 2025
+
+
+def make_company(name: str = TEST_COMPANY, abbr: str = TEST_ABBR) -> str:
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": "VND",
+				"country": "Vietnam",
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_department(department_name: str, company: str = TEST_COMPANY, head: str | None = None) -> str:
+	abbr = frappe.db.get_value("Company", company, "abbr")
+	name = f"{department_name} - {abbr}"
+	if not frappe.db.exists("Department", name):
+		frappe.get_doc(
+			{"doctype": "Department", "department_name": department_name, "company": company}
+		).insert(ignore_permissions=True)
+	if head:
+		frappe.db.set_value("Department", name, "kpi_department_head", head)
+	return name
+
+
+def make_kpi_employee(email: str, department: str, company: str = TEST_COMPANY) -> str:
+	employee = make_employee(email, company=company)
+	frappe.db.set_value("Employee", employee, "department", department)
+	return employee
+
+
+def make_kpi(code: str, **values) -> str:
+	if not frappe.db.exists("KPI", code):
+		frappe.get_doc(
+			{
+				"doctype": "KPI",
+				"kpi_code": code,
+				"kpi_name": values.pop("kpi_name", code),
+				"scoring_method": values.pop("scoring_method", "Higher is Better"),
+				"aggregation": values.pop("aggregation", "Sum"),
+				"frequency": "Monthly",
+				**values,
+			}
+		).insert(ignore_permissions=True)
+	return code
+
+
+def make_strategy(name: str = "_Test Strategy 2025", company: str = TEST_COMPANY, **values) -> str:
+	if not frappe.db.exists("Strategy", name):
+		frappe.get_doc(
+			{
+				"doctype": "Strategy",
+				"strategy_name": name,
+				"company": company,
+				"from_date": getdate(f"{YEAR}-01-01"),
+				"to_date": getdate(f"{YEAR}-12-31"),
+				**values,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def scorecard_doc(items: list[dict], **values):
+	"""An unsaved company scorecard for the test year."""
+	return frappe.get_doc(
+		{
+			"doctype": "KPI Scorecard",
+			"scorecard_for": values.pop("scorecard_for", "Company"),
+			"company": values.pop("company", TEST_COMPANY),
+			"from_date": values.pop("from_date", f"{YEAR}-01-01"),
+			"to_date": values.pop("to_date", f"{YEAR}-12-31"),
+			"items": items,
+			**values,
+		}
+	)
+
+
+class KPITestCase(FrappeTestCase):
+	"""Each test starts from what setUpClass made: changes are rolled back to a savepoint."""
+
+	def setUp(self):
+		frappe.db.savepoint("kpibsc_test")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback(save_point="kpibsc_test")
