@@ -214,7 +214,7 @@ def main():
 		target=_peak_memory, args=(arguments.employees, queue)
 	)
 	process.start()
-	before, after = queue.get()
+	_before, after = queue.get()
 	process.join()
 
 	report = {
@@ -222,7 +222,6 @@ def main():
 		"employees": arguments.employees,
 		"vectorised_seconds": round(vector_seconds, 3),
 		"peak_rss_mb": round(after / 1024, 1),
-		"peak_rss_growth_mb": round((after - before) / 1024, 1),
 		"company_score_december": round(_score(result, company_node, MONTHS), 4),
 	}
 	if not arguments.skip_per_row:
