@@ -1,0 +1,59 @@
+frappe.listview_settings["KPI"] = {
+	onload(listview) {
+		if (!frappe.model.can_create("KPI")) return;
+		listview.page.add_menu_item(__("Load KPI Library"), () => {
+			const dialog = new frappe.ui.Dialog({
+				title: __("Load KPI Library"),
+				fields: [
+					{
+						fieldname: "categories",
+						fieldtype: "MultiSelectPills",
+						label: __("Categories"),
+						description: __("Leave empty to load every category."),
+						get_data: () =>
+							[
+								"Sales",
+								"Engineering",
+								"Accounting",
+								"Design",
+								"HR",
+								"Training",
+								"Administration",
+								"IT",
+								"Company",
+								"Group",
+								"Individual",
+							].map((value) => ({ value, description: __(value) })),
+					},
+					{
+						fieldname: "language",
+						fieldtype: "Select",
+						label: __("Language"),
+						options: "en\nvi",
+						default: frappe.boot.lang === "vi" ? "vi" : "en",
+					},
+				],
+				primary_action_label: __("Load"),
+				primary_action(values) {
+					frappe
+						.call("kpibsc.kpibsc.services.kpi_library.load_kpi_library", {
+							categories: values.categories || [],
+							language: values.language,
+						})
+						.then(({ message }) => {
+							dialog.hide();
+							frappe.show_alert({
+								message: __("{0} KPIs created, {1} already there", [
+									message.created,
+									message.skipped,
+								]),
+								indicator: "green",
+							});
+							listview.refresh();
+						});
+				},
+			});
+			dialog.show();
+		});
+	},
+};

@@ -1,0 +1,35 @@
+import frappe
+
+from kpibsc.kpibsc.services.kpi_library import load_kpi_library, read_library
+from kpibsc.tests.factories import KPITestCase
+
+
+class TestKPILibrary(KPITestCase):
+	def test_loading_a_category_is_idempotent(self):
+		sales = read_library()["Sales"]
+		first = load_kpi_library(["Sales"], language="en")
+		self.assertEqual(first["created"] + first["skipped"], len(sales))
+		again = load_kpi_library(["Sales"], language="en")
+		self.assertEqual(again, {"created": 0, "skipped": len(sales)})
+		kpi = frappe.get_doc("KPI", sales[0]["kpi_code"])
+		self.assertEqual(kpi.category, "Sales")
+		self.assertEqual(kpi.smart_completeness, 100)
+
+	def test_vietnamese_library(self):
+		hr = read_library()["HR"]
+		frappe.db.delete("KPI", {"name": ("in", [kpi["kpi_code"] for kpi in hr])})
+		load_kpi_library(["HR"], language="vi")
+		self.assertEqual(frappe.db.get_value("KPI", hr[0]["kpi_code"], "kpi_name"), hr[0]["vi"]["kpi_name"])
+
+	def test_whole_library_loads_and_scores_settings_validate(self):
+		result = load_kpi_library(language="en")
+		total = sum(len(kpis) for kpis in read_library().values())
+		self.assertEqual(result["created"] + result["skipped"], total)
+		self.assertGreaterEqual(frappe.db.count("KPI", {"category": ("is", "set")}), total)
+
+	def test_unknown_category_refused(self):
+		self.assertRaises(frappe.ValidationError, load_kpi_library, ["Astrology"])
+
+	def test_needs_permission_to_create_kpis(self):
+		frappe.set_user("Guest")
+		self.assertRaises(frappe.PermissionError, load_kpi_library, ["Sales"])
