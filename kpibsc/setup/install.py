@@ -22,6 +22,7 @@ def after_install():
 def before_uninstall():
 	delete_custom_fields(get_custom_fields())
 	delete_roles()
+	drop_custom_field_columns(get_custom_fields())
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -63,3 +64,13 @@ def delete_custom_fields(custom_fields: dict[str, list[dict]]):
 			{"dt": doctype, "fieldname": ("in", [field["fieldname"] for field in fields])},
 		)
 		frappe.clear_cache(doctype=doctype)
+
+
+def drop_custom_field_columns(custom_fields: dict[str, list[dict]]):
+	"""Drop the columns the custom fields added, so uninstall leaves the tables as they were.
+	DDL commits, so this runs only on a real uninstall, after the rows are gone."""
+	for doctype, fields in custom_fields.items():
+		existing = set(frappe.db.get_table_columns(doctype))
+		for field in fields:
+			if field["fieldname"] in existing:
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{field['fieldname']}`")
