@@ -213,3 +213,19 @@ class TestYearToDate:
 
 	def test_single_period_year(self):
 		assert _ytd("Sum", [7], [10]) == ([7], [10])
+
+
+def test_unknown_choices_raise_engine_errors():
+	from kpibsc.engine.errors import EngineError, PayError, PhasingError, TreeError
+	from kpibsc.engine.pay import performance_pay
+	from kpibsc.engine.rollup import weighted_score
+
+	with pytest.raises(PhasingError, match="Fortnightly is not a valid choice"):
+		split_periods(date(2024, 1, 1), date(2024, 2, 1), "Fortnightly")
+	with pytest.raises(PhasingError, match="Use one of: Equal, By Days, Weights"):
+		phase_target(1, YEAR_2024, phasing="Randomly")
+	with pytest.raises(TreeError):
+		weighted_score([1], [1], missing="Ignore")
+	with pytest.raises(PayError):
+		performance_pay("Lottery", base=1)
+	assert issubclass(PhasingError, EngineError)

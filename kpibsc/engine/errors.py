@@ -66,3 +66,15 @@ class DistributionError(EngineError):
 
 class PayError(EngineError):
 	pass
+
+
+def choice(enum_type, value, error_type: type[EngineError] = EngineError):
+	"""`enum_type(value)`, or the engine's own error naming the allowed values."""
+	try:
+		return enum_type(value)
+	except ValueError:
+		raise error_type(
+			_("{0} is not a valid choice here. Use one of: {1}."),
+			value,
+			", ".join(member.value for member in enum_type),
+		)

@@ -13,7 +13,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from kpibsc.engine.errors import PayError, _
+from kpibsc.engine.errors import PayError, _, choice
 from kpibsc.engine.rounding import distribute, round_half_up
 
 
@@ -58,7 +58,11 @@ def person_pay(base, coefficients: Sequence, combine: Combine | str = Combine.PR
 	arrays = [_non_negative(coefficient, "P2 coefficient") for coefficient in coefficients]
 	if not arrays:
 		return base
-	factor = np.prod(arrays, axis=0) if Combine(combine) == Combine.PRODUCT else np.sum(arrays, axis=0)
+	factor = (
+		np.prod(arrays, axis=0)
+		if choice(Combine, combine, PayError) == Combine.PRODUCT
+		else np.sum(arrays, axis=0)
+	)
 	return base * factor
 
 
@@ -78,7 +82,7 @@ def performance_pay(
 	Achievement Bonus: base × achievement × bonus rate.
 	Bonus Pool: the pool shared in proportion to scores, rounded so the shares add up to it.
 	"""
-	mode = P3Mode(mode)
+	mode = choice(P3Mode, mode, PayError)
 	if mode == P3Mode.BAND_COEFFICIENT:
 		return _non_negative(base, "P3 base") * np.nan_to_num(np.asarray(band_coefficient, dtype=float))
 	if mode == P3Mode.ACHIEVEMENT_BONUS:
@@ -136,7 +140,7 @@ def compute_pay(
 	else:
 		p1 = position_pay(column("p1_rate", 0.0), column("p1_coefficient", 0.0))
 	p2_coefficients = [
-		frame[name].fillna(1.0 if Combine(combine) == Combine.PRODUCT else 0.0)
+		frame[name].fillna(1.0 if choice(Combine, combine, PayError) == Combine.PRODUCT else 0.0)
 		for name in ("competency_coefficient", "seniority_coefficient", "qualification_coefficient")
 		if name in frame
 	]

@@ -15,7 +15,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from kpibsc.engine.errors import AggregationError, PhasingError, _
+from kpibsc.engine.errors import AggregationError, PhasingError, _, choice
 from kpibsc.engine.rounding import distribute
 
 
@@ -67,7 +67,7 @@ def split_periods(start: date, end: date, frequency: Frequency | str) -> list[Pe
 	"""
 	if end < start:
 		raise PhasingError(_("The period ends on {0}, before it starts on {1}."), end, start)
-	frequency = Frequency(frequency)
+	frequency = choice(Frequency, frequency, PhasingError)
 	periods = []
 	if frequency == Frequency.WEEKLY:
 		cursor = start
@@ -117,7 +117,7 @@ def phase_shares(
 	"""Each period's share of an additive target; the shares add up to 1."""
 	if not periods:
 		raise PhasingError(_("There are no periods to phase the target into."))
-	phasing = Phasing(phasing)
+	phasing = choice(Phasing, phasing, PhasingError)
 	if phasing == Phasing.EQUAL:
 		raw = np.ones(len(periods))
 	elif phasing == Phasing.BY_DAYS:
@@ -164,7 +164,7 @@ def phase_targets(
 	With `precision`, each row is rounded so it still adds up to its total."""
 	targets = np.asarray(targets, dtype=float)
 	shares = phase_shares(periods, phasing, weights)
-	if Aggregation(aggregation) != Aggregation.SUM:
+	if _aggregation(aggregation) != Aggregation.SUM:
 		return np.repeat(targets[:, None], len(periods), axis=1)
 	phased = targets[:, None] * shares[None, :]
 	if precision is not None:

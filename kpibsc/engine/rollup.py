@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from kpibsc.engine.errors import InvalidWeightError, TreeError, _
+from kpibsc.engine.errors import InvalidWeightError, TreeError, _, choice
 
 
 class MissingPolicy(StrEnum):
@@ -101,7 +101,7 @@ class _Tree:
 		self.depth = _depths(parents, self.nodes)
 
 	def roll(self, scores: np.ndarray, missing: MissingPolicy | str) -> np.ndarray:
-		missing = MissingPolicy(missing)
+		missing = choice(MissingPolicy, missing, TreeError)
 		if scores.ndim == 1:
 			scores = scores[:, None]
 		has_children = np.zeros(len(self.nodes), dtype=bool)

@@ -128,7 +128,8 @@ def _relative(actual, target, higher_is_better):
 	"""1 + (actual - target) / |target|: actual / target for a positive target, and a
 	symmetric measure for a negative one (a loss target of -100 met at -50 is 150%)."""
 	gap = np.where(higher_is_better, actual - target, target - actual)
-	return 1.0 + gap / np.abs(target)
+	with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+		return 1.0 + gap / np.abs(target)
 
 
 def _require_nonzero_target(rows, mask, target, method):
