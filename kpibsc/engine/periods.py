@@ -195,14 +195,7 @@ def aggregate_frame(
 
 
 def _aggregation(value) -> Aggregation:
-	try:
-		return Aggregation(value)
-	except ValueError:
-		raise AggregationError(
-			_("Unknown period aggregation {0}. Use one of: {1}."),
-			value,
-			", ".join(a.value for a in Aggregation),
-		)
+	return choice(Aggregation, value, AggregationError)
 
 
 def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from pathlib import Path
 import frappe
 from frappe import _
 
+from kpibsc.kpibsc.doctype.kpi.kpi import SMART_FIELDS
+
 LIBRARY = Path(__file__).resolve().parents[1] / "kpi_library"
 KPI_FIELDS = (
 	"kpi_code",
@@ -19,13 +21,7 @@ KPI_FIELDS = (
 	"aggregation",
 	"frequency",
 	"data_source",
-	"desired_outcome",
-	"why_it_matters",
-	"how_measured",
-	"how_influenced",
-	"responsible",
-	"achievement_evidence",
-	"review_frequency",
+	*SMART_FIELDS,
 )
 TRANSLATED_FIELDS = (
 	"kpi_name",
