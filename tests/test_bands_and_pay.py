@@ -114,6 +114,10 @@ class TestRounding:
 			(1234567.5, 0, 1234568.0),
 			(0.125, 2, 0.13),
 			(1.005, 2, 1.01),
+			# large whole amounts stay whole (a relative epsilon once made these .01 more)
+			(5_000_000.0, 2, 5_000_000.0),
+			(500_000_000_000.0, 0, 500_000_000_000.0),
+			(4_999_999.995, 2, 5_000_000.0),
 		],
 	)
 	def test_half_up(self, value, precision, expected):

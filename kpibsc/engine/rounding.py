@@ -4,8 +4,13 @@ import numpy as np
 
 from kpibsc.engine.errors import PayError, _
 
-# Relative nudge that lets 2.675 (stored as 2.67499999...) round the way a person expects.
-_EPSILON = 1e-9
+# A nudge of a few units in the last place lets 2.675 (stored as 2.67499999...) round the way
+# a person expects. A fixed relative epsilon would round 5,000,000.00 up to 5,000,000.01.
+_ULPS = 4
+
+
+def _nudge(scaled):
+	return _ULPS * np.spacing(np.abs(scaled))
 
 
 def round_half_up(values, precision: int = 0):
@@ -15,7 +20,7 @@ def round_half_up(values, precision: int = 0):
 	values = np.asarray(values, dtype=float)
 	factor = 10.0**precision
 	scaled = np.abs(values) * factor
-	rounded = np.floor(scaled + 0.5 + _EPSILON * np.maximum(scaled, 1.0))
+	rounded = np.floor(scaled + 0.5 + _nudge(scaled))
 	return np.sign(values) * rounded / factor
 
 
@@ -26,7 +31,7 @@ def distribute(totals, parts, precision: int = 0):
 	parts = np.atleast_2d(np.asarray(parts, dtype=float))
 	factor = 10.0**precision
 	scaled = parts * factor
-	floored = np.floor(scaled + _EPSILON * np.maximum(np.abs(scaled), 1.0))
+	floored = np.floor(scaled + _nudge(scaled))
 	remainders = scaled - floored
 	missing_units = np.rint(totals * factor - floored.sum(axis=1)).astype(int)
 	order = np.argsort(-remainders, axis=1, kind="stable")
