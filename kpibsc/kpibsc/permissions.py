@@ -20,6 +20,14 @@ def headed_departments(employee: str | None) -> list[str]:
 	return frappe.get_all("Department", filters={"kpi_department_head": employee}, pluck="name")
 
 
+def managed_departments(user: str | None = None) -> set[str] | None:
+	"""Departments whose scorecards the user may change; None means all of them."""
+	user = user or frappe.session.user
+	if _is_manager(user):
+		return None
+	return set(headed_departments(_employee_of(user)))
+
+
 def scorecard_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	user = user or frappe.session.user
 	if _is_manager(user):

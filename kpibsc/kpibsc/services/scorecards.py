@@ -58,6 +58,13 @@ def get_kpis(names: list[str]) -> dict[str, frappe._dict]:
 	return by_name
 
 
+def scorecard_title(owner: str, from_date: date, to_date: date) -> str:
+	start, end = getdate(from_date).year, getdate(to_date).year
+	if start == end:
+		return _("{0} {1}").format(owner, start)
+	return _("{0} {1}–{2}").format(owner, start, end)
+
+
 def distribution_percentages(monthly_distribution: str) -> dict[int, float]:
 	rows = frappe.get_all(
 		"Monthly Distribution Percentage",
@@ -67,7 +74,7 @@ def distribution_percentages(monthly_distribution: str) -> dict[int, float]:
 	return {MONTHS.index(row.month) + 1: row.percentage_allocation for row in rows if row.month in MONTHS}
 
 
-def phased_rows(
+def phase_items(
 	items: list,
 	aggregations: dict[str, str],
 	from_date: date,
@@ -75,39 +82,52 @@ def phased_rows(
 	frequency: str,
 	phasing: str,
 	monthly_distribution: str | None = None,
-) -> list[dict]:
-	"""Target rows (kpi, period, target) for every item and period, phased by the engine."""
+) -> list[list[dict]]:
+	"""Target rows (kpi, period, target) of each item, phased by the engine.
+
+	Items may come from many scorecards sharing the period and phasing: the engine
+	phases all the items of one aggregation in a single call."""
 	try:
 		periods = split_periods(getdate(from_date), getdate(to_date), frequency)
 		weights = None
 		engine_phasing = {"Equal": Phasing.EQUAL, "By Days": Phasing.BY_DAYS}.get(phasing, Phasing.WEIGHTS)
 		if engine_phasing == Phasing.WEIGHTS:
 			weights = month_weights(periods, distribution_percentages(monthly_distribution))
-		rows = []
+		rows: list[list[dict]] = [[] for _item in items]
 		for aggregation in set(aggregations.values()):
-			group = [item for item in items if aggregations[item.kpi] == aggregation]
-			if not group:
+			positions = [index for index, item in enumerate(items) if aggregations[item.kpi] == aggregation]
+			if not positions:
 				continue
 			targets = phase_targets(
-				[item.target or 0.0 for item in group],
+				[items[index].target or 0.0 for index in positions],
 				periods,
 				aggregation,
 				engine_phasing,
 				weights,
 				precision=2,
 			)
-			for item, item_targets in zip(group, targets, strict=True):
-				rows.extend(
+			for index, item_targets in zip(positions, targets, strict=True):
+				rows[index] = [
 					{
-						"kpi": item.kpi,
+						"kpi": items[index].kpi,
 						"period_start": period.start,
 						"period_end": period.end,
 						"target": float(target),
 					}
 					for period, target in zip(periods, item_targets, strict=True)
-				)
+				]
 	except EngineError as error:
 		throw_engine_error(error, _("Phasing"))
-	# A KPI appears once per scorecard, so it identifies the item.
-	order = {item.kpi: item.idx for item in items}
-	return sorted(rows, key=lambda row: (order[row["kpi"]], row["period_start"]))
+	return rows
+
+
+def phased_rows(items: list, aggregations: dict[str, str], *period_and_phasing) -> list[dict]:
+	"""Target rows of one scorecard, in item order then period order."""
+	ordered = sorted(items, key=lambda item: item.idx)
+	return [
+		row
+		for item_rows in phase_items(
+			ordered, {item.kpi: aggregations[item.kpi] for item in ordered}, *period_and_phasing
+		)
+		for row in item_rows
+	]

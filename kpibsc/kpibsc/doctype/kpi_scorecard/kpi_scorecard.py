@@ -5,7 +5,7 @@ from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine import normalise_weights
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
-from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows
+from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows, scorecard_title
 
 
 class DuplicateKPIError(frappe.ValidationError):
@@ -68,9 +68,7 @@ class KPIScorecard(Document):
 		owner = {"Company": self.company, "Department": self.department}.get(
 			self.scorecard_for, self.employee_name or self.employee
 		)
-		self.title = _("{0} {1}–{2}").format(owner, getdate(self.from_date).year, getdate(self.to_date).year)
-		if getdate(self.from_date).year == getdate(self.to_date).year:
-			self.title = _("{0} {1}").format(owner, getdate(self.from_date).year)
+		self.title = scorecard_title(owner, self.from_date, self.to_date)
 
 	def validate_duplicate_kpis(self):
 		seen = {}
@@ -163,3 +161,35 @@ class KPIScorecard(Document):
 			self.monthly_distribution,
 		):
 			self.append("targets", row)
+
+
+@frappe.whitelist()
+def cascade(
+	scorecard: str,
+	level: str,
+	split_basis: str = "Evenly",
+	units: str | list | None = None,
+	include_sub_departments: bool = False,
+) -> dict:
+	"""Create or update the scorecards below this one; large cascades run in the background."""
+	from kpibsc.kpibsc.services.cascade import cascade_scorecard
+
+	return cascade_scorecard(
+		scorecard,
+		level,
+		split_basis,
+		frappe.parse_json(units) if isinstance(units, str) else units,
+		bool(include_sub_departments),
+	)
+
+
+@frappe.whitelist()
+def get_cascade_children(scorecard: str) -> list[dict]:
+	"""The scorecards made from this one, for the form's cascade summary."""
+	frappe.get_doc("KPI Scorecard", scorecard).check_permission("read")
+	return frappe.get_list(
+		"KPI Scorecard",
+		filters={"parent_scorecard": scorecard},
+		fields=["name", "title", "scorecard_for", "status", "total_weight"],
+		order_by="title",
+	)

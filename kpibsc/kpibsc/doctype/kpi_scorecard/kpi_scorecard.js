@@ -1,0 +1,147 @@
+const CASCADE_LEVELS = {
+	Company: ["Department", "Employee"],
+	Department: ["Employee", "Department"],
+	Employee: ["Employee"],
+};
+
+frappe.ui.form.on("KPI Scorecard", {
+	setup(frm) {
+		const by_company = () => ({ filters: { company: frm.doc.company } });
+		frm.set_query("department", by_company);
+		frm.set_query("employee", () => ({ filters: { company: frm.doc.company, status: "Active" } }));
+		frm.set_query("strategy", by_company);
+		frm.set_query("parent_scorecard", by_company);
+		frm.set_query("objective", "items", () => ({
+			filters: frm.doc.strategy ? { strategy: frm.doc.strategy } : {},
+		}));
+		frm.set_query("kpi", "items", () => ({ filters: { disabled: 0 } }));
+	},
+
+	onload(frm) {
+		frappe.realtime.on("kpibsc_cascade_done", (summary) => {
+			if (summary.scorecard !== frm.doc.name) return;
+			frappe.show_alert({ message: cascade_summary(summary), indicator: "green" }, 10);
+			frm.reload_doc();
+		});
+		frappe.realtime.on("kpibsc_cascade_failed", (data) => {
+			if (data.scorecard !== frm.doc.name) return;
+			frappe.msgprint({
+				title: __("Cascade Failed"),
+				message: __("Nothing was changed. The Error Log has the details."),
+				indicator: "red",
+			});
+		});
+	},
+
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.add_custom_button(
+			__("Child Scorecards"),
+			() => frappe.set_route("List", "KPI Scorecard", { parent_scorecard: frm.doc.name }),
+			__("View")
+		);
+		if (frm.doc.status !== "Closed" && frm.perm[0]?.write && !frm.is_dirty()) {
+			frm.add_custom_button(__("Cascade"), () => cascade_dialog(frm));
+		}
+	},
+});
+
+function cascade_summary(summary) {
+	return __("{0} scorecards created, {1} updated", [summary.created, summary.updated]);
+}
+
+function cascade_dialog(frm) {
+	const levels = CASCADE_LEVELS[frm.doc.scorecard_for] || [];
+	const dialog = new frappe.ui.Dialog({
+		title: __("Cascade {0}", [frm.doc.title]),
+		fields: [
+			{
+				fieldtype: "HTML",
+				options: `<p class="text-muted">${__(
+					"Items with a Cascade Mode are copied to the scorecards below this one. Running it again updates them."
+				)}</p>`,
+			},
+			{
+				fieldname: "level",
+				fieldtype: "Select",
+				label: __("Cascade To"),
+				options: levels.map((value) => ({ value, label: __(value) })),
+				default: levels[0],
+				reqd: 1,
+			},
+			{
+				fieldname: "split_basis",
+				fieldtype: "Select",
+				label: __("Split Targets"),
+				options: [
+					{ value: "Evenly", label: __("Evenly") },
+					{ value: "By Headcount", label: __("By Headcount") },
+				],
+				default: "Evenly",
+				description: __("Only Split Target and Contributes items of summed KPIs are split."),
+			},
+			{
+				fieldname: "include_sub_departments",
+				fieldtype: "Check",
+				label: __("Include Sub-Departments"),
+				depends_on: `eval:doc.level === "Employee" && ${frm.doc.scorecard_for === "Department"}`,
+			},
+			{
+				fieldname: "departments",
+				fieldtype: "MultiSelectList",
+				label: __("Only These Departments"),
+				options: "Department",
+				depends_on: 'eval:doc.level === "Department"',
+				get_data: (txt) =>
+					frappe.db.get_link_options("Department", txt, { company: frm.doc.company }),
+				description: __("Leave empty for every department below."),
+			},
+			{
+				fieldname: "employees",
+				fieldtype: "MultiSelectList",
+				label: __("Only These Employees"),
+				options: "Employee",
+				depends_on: 'eval:doc.level === "Employee"',
+				get_data: (txt) =>
+					frappe.db.get_link_options("Employee", txt, {
+						company: frm.doc.company,
+						status: "Active",
+					}),
+				description: __("Leave empty for everyone below."),
+			},
+		],
+		primary_action_label: __("Cascade"),
+		primary_action(values) {
+			const units = values.level === "Department" ? values.departments : values.employees;
+			frappe
+				.call({
+					method: "kpibsc.kpibsc.doctype.kpi_scorecard.kpi_scorecard.cascade",
+					args: {
+						scorecard: frm.doc.name,
+						level: values.level,
+						split_basis: values.split_basis,
+						units: units && units.length ? units : null,
+						include_sub_departments: values.include_sub_departments ? 1 : 0,
+					},
+					freeze: true,
+					freeze_message: __("Cascading…"),
+				})
+				.then(({ message }) => {
+					dialog.hide();
+					if (message.queued) {
+						frappe.show_alert({
+							message: __(
+								"Cascading to {0} scorecards in the background. This form updates when it is done.",
+								[message.children]
+							),
+							indicator: "blue",
+						});
+						return;
+					}
+					frappe.show_alert({ message: cascade_summary(message), indicator: "green" }, 10);
+					frm.reload_doc();
+				});
+		},
+	});
+	dialog.show();
+}
