@@ -13,6 +13,10 @@ cascaded items' targets and thresholds follow the parent again.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+from pymysql.converters import escape_item
+
 import frappe
 from frappe import _
 from frappe.model.naming import NamingSeries
@@ -26,6 +30,7 @@ from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, throw
 from kpibsc.kpibsc.services.scorecards import get_kpis, phase_items, scorecard_title
 
 BATCH_SIZE = 250
+INSERT_CHUNK = 5000
 # More children than this and the cascade runs as a background job.
 BACKGROUND_THRESHOLD = 50
 WEIGHT_TOLERANCE = 0.01
@@ -585,7 +590,7 @@ def target_rows(parents: list, items: list, kpis: dict, now, user) -> list:
 
 
 def insert_rows(doctype: str, rows: list):
-	"""One multi-row insert per 10,000 rows; NOT NULL number columns get 0 for a missing value."""
+	"""Multi-row inserts of INSERT_CHUNK rows; NOT NULL number columns get 0 for a missing value."""
 	if not rows:
 		return
 	columns = set(frappe.db.get_table_columns(doctype))
@@ -594,8 +599,31 @@ def insert_rows(doctype: str, rows: list):
 		"idx",
 	}
 	fields = sorted(columns & set().union(*(row.keys() for row in rows)))
-	values = (
-		[row.get(column) if row.get(column) is not None or column not in numeric else 0 for column in fields]
-		for row in rows
+	# Plain SQL built column by column, each distinct value escaped once: through frappe.qb
+	# (pypika) the inserts took 85% of the cascade, and escaping 3.4 million parameters one
+	# by one most of the rest, though most of them (parent, owner, dates, targets) repeat.
+	literals = [column_literals([row.get(field) for row in rows], field in numeric) for field in fields]
+	values = literals[0].str.cat(literals[1:], sep=", ")
+	statement = "insert into `tab{}` ({}) values ".format(
+		doctype, ", ".join(f"`{field}`" for field in fields)
 	)
-	frappe.db.bulk_insert(doctype, fields, values)
+	for start in range(0, len(rows), INSERT_CHUNK):
+		frappe.db.sql(statement + "(" + "), (".join(values.iloc[start : start + INSERT_CHUNK]) + ")")
+
+
+def column_literals(values: list, numeric: bool) -> pd.Series:
+	"""The SQL literal of each value; a missing value is NULL, or 0 in a NOT NULL number column."""
+	codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+	missing = "0" if numeric else "NULL"
+	escaped = np.array(
+		[
+			missing
+			if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+			else frappe.db.escape(value, percent=False)
+			if isinstance(value, str)
+			else escape_item(value, "utf8mb4")
+			for value in uniques
+		],
+		dtype=object,
+	)
+	return pd.Series(escaped[codes], dtype=object)
