@@ -1,0 +1,324 @@
+"""A demo company to try kpibsc on: strategy, objectives, and scorecards from company to people.
+
+    bench --site <site> execute kpibsc.demo.setup
+
+Everything goes through the same documents and services a person uses in the desk (the
+KPI library loader, Document.insert, the cascade), so the demo is also a smoke test of the
+flow. Running it again changes nothing that already exists.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+from kpibsc.kpibsc.services.cascade import cascade_scorecard
+from kpibsc.kpibsc.services.kpi_library import load_kpi_library
+
+COMPANY = "KPI Demo Company"
+ABBR = "KDC"
+
+# department (ERPNext's default departments of a company) -> head, staff
+PEOPLE = {
+	"Sales": [
+		("Nguyễn", "Văn An", "Male"),
+		("Trần", "Thị Bích", "Female"),
+		("Lê", "Hoàng Cường", "Male"),
+		("Phạm", "Thu Dung", "Female"),
+		("Hoàng", "Minh Đức", "Male"),
+	],
+	"Accounts": [
+		("Vũ", "Thị Hà", "Female"),
+		("Đặng", "Quốc Hùng", "Male"),
+		("Bùi", "Lan Hương", "Female"),
+		("Đỗ", "Văn Khánh", "Male"),
+		("Hồ", "Ngọc Linh", "Female"),
+	],
+	"Human Resources": [
+		("Ngô", "Thị Mai", "Female"),
+		("Dương", "Văn Nam", "Male"),
+		("Lý", "Thị Oanh", "Female"),
+		("Phan", "Thanh Phong", "Male"),
+		("Trịnh", "Thu Quỳnh", "Female"),
+	],
+	"Research & Development": [
+		("Võ", "Minh Quân", "Male"),
+		("Đinh", "Thị Sương", "Female"),
+		("Mai", "Văn Tài", "Male"),
+		("Tô", "Thị Uyên", "Female"),
+		("Lương", "Quang Vinh", "Male"),
+	],
+}
+
+# key, name, perspective, level, department, parent key, supports
+OBJECTIVES = [
+	("F1", "Grow profitable revenue", "Financial", "Company", None, None, []),
+	("F2", "Keep costs under control", "Financial", "Company", None, None, []),
+	("C1", "Win and keep customers", "Customer", "Company", None, None, ["F1"]),
+	("P1", "Deliver projects on time, right first time", "Internal Process", "Company", None, None, ["C1"]),
+	("P2", "Run a fast, clean finance process", "Internal Process", "Company", None, None, ["F2"]),
+	("L1", "Build a skilled, engaged team", "Learning & Growth", "Company", None, None, ["P1", "P2"]),
+	("F1.S", "Grow sales revenue 20%", "Financial", "Department", "Sales", "F1", []),
+	("C1.S", "Win 48 new customers", "Customer", "Department", "Sales", "C1", ["F1.S"]),
+	("P1.R", "Ship milestones on time", "Internal Process", "Department", "Research & Development", "P1", []),
+	("P2.A", "Close the books within 5 working days", "Internal Process", "Department", "Accounts", "P2", []),
+	(
+		"L1.H",
+		"Fill open positions within 30 days",
+		"Learning & Growth",
+		"Department",
+		"Human Resources",
+		"L1",
+		[],
+	),
+	("L1.T", "40 training hours per person", "Learning & Growth", "Department", "Human Resources", "L1", []),
+]
+
+# KPI, weight, target, cascade mode, objective
+COMPANY_ITEMS = [
+	("SAL-01", 30, 120_000_000_000, "", "F1"),
+	("CO-02", 20, 12, "", "F1"),
+	("CO-04", 20, 90, "", "C1"),
+	("CO-07", 15, 4, "Same Target", "L1"),
+	("CO-09", 15, 90, "Same Target", "P1"),
+]
+DEPARTMENT_ITEMS = {
+	"Sales": [
+		("SAL-01", 40, 120_000_000_000, "Split Target", "F1.S"),
+		("SAL-03", 25, 48, "Split Target", "C1.S"),
+		("SAL-07", 15, 95, "Same Target", "F1.S"),
+	],
+	"Accounts": [
+		("ACC-01", 30, 1, "Same Target", "P2.A"),
+		("ACC-03", 25, 45, "Same Target", "P2.A"),
+		("ACC-02", 25, 0, "Contributes", "P2.A"),
+	],
+	"Human Resources": [
+		("HR-01", 30, 30, "Same Target", "L1.H"),
+		("HR-05", 25, 99.5, "Same Target", "L1.H"),
+		("HR-06", 25, 40, "Contributes", "L1.T"),
+	],
+	"Research & Development": [
+		("ENG-01", 35, 90, "Same Target", "P1.R"),
+		("ENG-02", 25, 2, "Same Target", "P1.R"),
+		("ENG-07", 20, 0, "Contributes", "P1.R"),
+	],
+}
+
+
+def setup(year: int | None = None):
+	"""Build (or complete) the demo company for `year` (this year by default)."""
+	year = int(year or getdate().year)
+	frappe.only_for(("System Manager", "KPI Manager"))
+	if not frappe.is_setup_complete():
+		frappe.throw(_("Finish the ERPNext setup wizard on this site first, then run the demo again."))
+	say(f"KPI demo for {year} on {frappe.local.site}")
+	make_company()
+	departments = company_departments()
+	people = make_people(departments)
+	library = load_kpi_library(language=frappe.local.lang if frappe.local.lang == "vi" else "en")
+	say(f"KPI library: {library['created']} KPIs loaded, {library['skipped']} already there")
+	strategy = make_strategy(year)
+	objectives = make_objectives(strategy, departments)
+	company_card = make_scorecard("Company", None, COMPANY_ITEMS, objectives, strategy, year, normalise=False)
+	summary = cascade_scorecard(company_card, "Department", units=list(departments.values()))
+	say(f"Company scorecard {company_card} cascaded to {len(departments)} departments: {summary}")
+	for department, items in DEPARTMENT_ITEMS.items():
+		card = add_department_items(departments[department], company_card, items, objectives)
+		summary = cascade_scorecard(card, "Employee")
+		say(f"{department}: scorecard {card} cascaded to {len(people[department])} people: {summary}")
+	# `bench execute` commits when this returns.
+	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
+
+
+def say(message: str):
+	print(message)
+
+
+def make_company():
+	if frappe.db.exists("Company", COMPANY):
+		return
+	say(f"Creating company {COMPANY} (chart of accounts, default departments)…")
+	frappe.get_doc(
+		{
+			"doctype": "Company",
+			"company_name": COMPANY,
+			"abbr": ABBR,
+			"default_currency": "VND",
+			"country": "Vietnam",
+			"create_chart_of_accounts_based_on": "Standard Template",
+			"chart_of_accounts": "Standard",
+		}
+	).insert()
+
+
+def company_departments() -> dict[str, str]:
+	"""ERPNext's default departments of the company (named with or without the abbreviation)."""
+	departments = {}
+	for department_name in PEOPLE:
+		name = frappe.db.get_value("Department", {"department_name": department_name, "company": COMPANY})
+		if not name:
+			name = (
+				frappe.get_doc(
+					{"doctype": "Department", "department_name": department_name, "company": COMPANY}
+				)
+				.insert()
+				.name
+			)
+		departments[department_name] = name
+	return departments
+
+
+def make_people(departments: dict[str, str]) -> dict[str, list[str]]:
+	"""Five people per department; the first heads it and the others report to them."""
+	people = {}
+	for department, names in PEOPLE.items():
+		people[department] = []
+		head = None
+		for index, (family_name, given_names, gender) in enumerate(names):
+			# Vietnamese order: ERPNext joins first + last name, so the family and middle
+			# names go first and the given name last ("Nguyễn Văn" + "An").
+			*middle, given_name = given_names.split()
+			first_name = " ".join([family_name, *middle])
+			employee_name = f"{first_name} {given_name}"
+			employee = frappe.db.get_value("Employee", {"employee_name": employee_name, "company": COMPANY})
+			if not employee:
+				employee = (
+					frappe.get_doc(
+						{
+							"doctype": "Employee",
+							"first_name": first_name,
+							"last_name": given_name,
+							"gender": gender,
+							"date_of_birth": f"{1980 + index * 3}-0{index + 1}-15",
+							"date_of_joining": f"{2015 + index}-03-01",
+							"company": COMPANY,
+							"department": departments[department],
+							"reports_to": head,
+							"status": "Active",
+						}
+					)
+					.insert()
+					.name
+				)
+			head = head or employee
+			people[department].append(employee)
+		frappe.db.set_value("Department", departments[department], "kpi_department_head", head)
+	return people
+
+
+def make_strategy(year: int) -> str:
+	name = f"KPI Demo Strategy {year}"
+	if not frappe.db.exists("Strategy", name):
+		frappe.get_doc(
+			{
+				"doctype": "Strategy",
+				"strategy_name": name,
+				"company": COMPANY,
+				"status": "Active",
+				"from_date": f"{year}-01-01",
+				"to_date": f"{year}-12-31",
+				"vision": "The most trusted engineering partner for Vietnamese manufacturers by 2030.",
+				"mission": "Deliver reliable projects on time, grow with our customers and our people.",
+			}
+		).insert()
+	return name
+
+
+def make_objectives(strategy: str, departments: dict[str, str]) -> dict[str, str]:
+	"""The objective tree; links ("supports") are added once every objective exists."""
+	names = {}
+	for key, title, perspective, level, department, parent, _supports in OBJECTIVES:
+		name = frappe.db.get_value("Strategic Objective", {"strategy": strategy, "objective_name": title})
+		if not name:
+			name = (
+				frappe.get_doc(
+					{
+						"doctype": "Strategic Objective",
+						"objective_name": title,
+						"strategy": strategy,
+						"company": COMPANY,
+						"perspective": perspective,
+						"level": level,
+						"department": departments.get(department),
+						"parent_strategic_objective": names.get(parent),
+						"is_group": int(level == "Company"),
+						"weight": 1,
+					}
+				)
+				.insert()
+				.name
+			)
+		names[key] = name
+	for key, *_rest, supports in OBJECTIVES:
+		objective = frappe.get_doc("Strategic Objective", names[key])
+		if supports and not objective.supports:
+			for supported in supports:
+				objective.append("supports", {"objective": names[supported]})
+			objective.save()
+	return names
+
+
+def make_scorecard(level, department, items, objectives, strategy, year, normalise) -> str:
+	filters = {"scorecard_for": level, "company": COMPANY, "from_date": f"{year}-01-01"}
+	if department:
+		filters["department"] = department
+	name = frappe.db.get_value("KPI Scorecard", filters)
+	if name:
+		return name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "KPI Scorecard",
+				"scorecard_for": level,
+				"company": COMPANY,
+				"department": department,
+				"strategy": strategy,
+				"from_date": f"{year}-01-01",
+				"to_date": f"{year}-12-31",
+				"status": "Active",
+				"normalise_weights": int(normalise),
+				"items": [
+					{
+						"kpi": kpi,
+						"weight": weight,
+						"target": target,
+						"cascade_mode": mode,
+						"objective": objectives[objective],
+					}
+					for kpi, weight, target, mode, objective in items
+				],
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def add_department_items(department: str, company_card: str, items, objectives) -> str:
+	"""The department's own KPIs next to the ones cascaded from the company (10% each)."""
+	name = frappe.db.get_value(
+		"KPI Scorecard",
+		{"parent_scorecard": company_card, "department": department, "scorecard_for": "Department"},
+	)
+	card = frappe.get_doc("KPI Scorecard", name)
+	present = {item.kpi for item in card.items}
+	for kpi, weight, target, mode, objective in items:
+		if kpi not in present:
+			card.append(
+				"items",
+				{
+					"kpi": kpi,
+					"weight": weight,
+					"target": target,
+					"cascade_mode": mode,
+					"objective": objectives[objective],
+				},
+			)
+	for item in card.items:
+		if item.source_item:
+			item.weight = 10
+			item.cascade_mode = "Same Target"
+	card.normalise_weights = 0
+	card.status = "Active"
+	card.save()
+	return card.name

@@ -1,0 +1,52 @@
+"""The demo command builds the whole flow, and a second run adds nothing."""
+
+import frappe
+
+from kpibsc import demo
+from kpibsc.tests.factories import KPITestCase
+
+YEAR = 2030
+
+
+class TestDemo(KPITestCase):
+	def counts(self) -> dict:
+		scorecards = frappe.get_all(
+			"KPI Scorecard",
+			filters={"company": demo.COMPANY, "from_date": f"{YEAR}-01-01"},
+			fields=["scorecard_for", "count(name) as count", "sum(total_weight) as weight"],
+			group_by="scorecard_for",
+		)
+		return {
+			"scorecards": {row.scorecard_for: (row.count, row.weight) for row in scorecards},
+			"objectives": frappe.db.count("Strategic Objective", {"strategy": f"KPI Demo Strategy {YEAR}"}),
+			"employees": frappe.db.count("Employee", {"company": demo.COMPANY}),
+		}
+
+	def test_demo_builds_company_departments_people_and_is_rerunnable(self):
+		demo.setup(YEAR)
+		first = self.counts()
+		self.assertEqual(first["scorecards"]["Company"], (1, 100))
+		self.assertEqual(first["scorecards"]["Department"], (4, 400))
+		self.assertEqual(first["scorecards"]["Employee"], (20, 2000))
+		self.assertEqual(first["objectives"], len(demo.OBJECTIVES))
+		self.assertEqual(first["employees"], 20)
+		perspectives = frappe.get_all(
+			"Strategic Objective",
+			filters={"strategy": f"KPI Demo Strategy {YEAR}"},
+			pluck="perspective",
+			distinct=True,
+		)
+		self.assertEqual(len(set(perspectives)), 4)
+		seller = frappe.get_all(
+			"KPI Scorecard",
+			filters={
+				"scorecard_for": "Employee",
+				"from_date": f"{YEAR}-01-01",
+				"employee_name": "Trần Thị Bích",
+			},
+			pluck="name",
+		)
+		self.assertEqual(len(seller), 1)
+
+		demo.setup(YEAR)
+		self.assertEqual(self.counts(), first)
