@@ -202,6 +202,19 @@ class TestCascade(KPITestCase):
 			)
 		)
 
+	def test_department_head_cascades_to_the_team(self):
+		department = self.department_scorecard(self.north)
+		frappe.db.set_value("Department", self.north, "kpi_department_head", self.lead)
+		frappe.get_doc("User", "kpi.cascade.lead@example.com").add_roles("KPI User")
+		frappe.set_user("kpi.cascade.lead@example.com")
+		summary = cascade(department.name, "Employee")
+		self.assertEqual(summary["created"], 4)
+		# but not the company's scorecard, which reaches other departments
+		frappe.set_user("Administrator")
+		company = self.company_scorecard()
+		frappe.set_user("kpi.cascade.lead@example.com")
+		self.assertRaises(frappe.PermissionError, cascade, company.name, "Department", units=[self.north])
+
 	def test_names_follow_the_series(self):
 		company = self.company_scorecard()
 		cascade(company.name, "Department", units=[self.north, self.south])
