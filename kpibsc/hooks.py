@@ -39,8 +39,12 @@ fixtures = [
 
 permission_query_conditions = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_query_conditions",
+	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_query_conditions",
+	"KPI Result": "kpibsc.kpibsc.permissions.result_query_conditions",
 }
 
 has_permission = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_has_permission",
+	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_has_permission",
+	"KPI Result": "kpibsc.kpibsc.permissions.result_has_permission",
 }

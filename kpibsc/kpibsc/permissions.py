@@ -28,29 +28,68 @@ def managed_departments(user: str | None = None) -> set[str] | None:
 	return set(headed_departments(_employee_of(user)))
 
 
-def scorecard_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+def owner_query_conditions(doctype: str, user: str | None = None) -> str:
+	"""Rows of a scorecard-owned doctype (department and employee columns) the user may see."""
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return ""
 	employee = _employee_of(user)
 	if not employee:
 		return "1=0"
-	conditions = [f"`tabKPI Scorecard`.`employee` = {frappe.db.escape(employee)}"]
+	conditions = [f"`tab{doctype}`.`employee` = {frappe.db.escape(employee)}"]
 	departments = headed_departments(employee)
 	if departments:
 		listed = ", ".join(frappe.db.escape(department) for department in departments)
-		conditions.append(f"`tabKPI Scorecard`.`department` in ({listed})")
+		conditions.append(f"`tab{doctype}`.`department` in ({listed})")
 	return "({})".format(" or ".join(conditions))
+
+
+def scorecard_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return owner_query_conditions("KPI Scorecard", user)
+
+
+def measurement_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return owner_query_conditions("KPI Measurement", user)
+
+
+def result_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return owner_query_conditions("KPI Result", user)
+
+
+def _department_head_of(doc, user: str) -> tuple[bool, str | None]:
+	employee = _employee_of(user)
+	heads = bool(employee and doc.get("department") and doc.department in headed_departments(employee))
+	return heads, employee
 
 
 def scorecard_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return True
-	employee = _employee_of(user)
-	if not employee:
-		return False
-	if doc.department and doc.department in headed_departments(employee):
+	heads, employee = _department_head_of(doc, user)
+	if heads:
 		return True
 	# An employee reads their own scorecard; only managers and department heads change it.
-	return doc.employee == employee and ptype in ("read", "print", "email", "report")
+	return bool(employee) and doc.employee == employee and ptype in READ_TYPES
+
+
+def measurement_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if _is_manager(user):
+		return True
+	heads, employee = _department_head_of(doc, user)
+	if heads:
+		return True
+	# Employees enter their own actuals; approving (submit) and cancelling is for their head.
+	return bool(employee) and doc.employee == employee and ptype not in ("submit", "cancel", "delete")
+
+
+def result_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if _is_manager(user):
+		return True
+	heads, employee = _department_head_of(doc, user)
+	return ptype in READ_TYPES and (heads or (bool(employee) and doc.employee == employee))
+
+
+READ_TYPES = ("read", "print", "email", "report", "export")

@@ -14,7 +14,8 @@ class KPIScoringError(frappe.ValidationError):
 
 def throw_engine_error(error: EngineError, context: str | None = None):
 	"""Show an engine error in the user's language (the template was extracted where it is defined)."""
-	message = _(error.template).format(*error.values)  # noqa: translate - template comes from kpibsc.engine
+	# translated at runtime: the template comes from kpibsc.engine, extracted there
+	message = _(error.template).format(*error.values)
 	if context:
 		message = _("{0}: {1}").format(context, message)
 	frappe.throw(message, exc=KPIScoringError, title=_("Invalid KPI Setting"))

@@ -19,6 +19,7 @@ KPI_FIELDS = (
 	"unit",
 	"scoring_method",
 	"aggregation",
+	"allow_negative",
 	"frequency",
 	"data_source",
 	*SMART_FIELDS,

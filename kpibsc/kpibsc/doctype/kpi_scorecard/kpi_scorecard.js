@@ -40,11 +40,43 @@ frappe.ui.form.on("KPI Scorecard", {
 			() => frappe.set_route("List", "KPI Scorecard", { parent_scorecard: frm.doc.name }),
 			__("View")
 		);
+		frm.add_custom_button(
+			__("Balanced Scorecard"),
+			() => frappe.set_route("query-report", "Balanced Scorecard", { scorecard: frm.doc.name }),
+			__("View")
+		);
+		frm.add_custom_button(
+			__("Measurements"),
+			() => frappe.set_route("List", "KPI Measurement", { scorecard: frm.doc.name }),
+			__("View")
+		);
 		if (frm.doc.status !== "Closed" && frm.perm[0]?.write && !frm.is_dirty()) {
 			frm.add_custom_button(__("Cascade"), () => cascade_dialog(frm));
+			frm.add_custom_button(__("Recompute Scores"), () => recompute(frm, 0), __("Scores"));
+			frm.add_custom_button(
+				__("Recompute with Cascaded Scorecards"),
+				() => recompute(frm, 1),
+				__("Scores")
+			);
 		}
 	},
 });
+
+function recompute(frm, include_cascaded) {
+	frappe
+		.call({
+			method: "kpibsc.kpibsc.doctype.kpi_scorecard.kpi_scorecard.recompute_scores",
+			args: { scorecard: frm.doc.name, include_cascaded },
+			freeze: true,
+			freeze_message: __("Recomputing scores…"),
+		})
+		.then(({ message }) => {
+			const text = message.queued
+				? __("Recomputing {0} scorecards in the background.", [message.scorecards])
+				: __("{0} scorecards scored, {1} results stored.", [message.scorecards, message.results]);
+			frappe.show_alert({ message: text, indicator: "green" });
+		});
+}
 
 function cascade_summary(summary) {
 	return __("{0} scorecards created, {1} updated", [summary.created, summary.updated]);

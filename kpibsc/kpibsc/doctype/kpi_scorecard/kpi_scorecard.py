@@ -193,3 +193,21 @@ def get_cascade_children(scorecard: str) -> list[dict]:
 		fields=["name", "title", "scorecard_for", "status", "total_weight"],
 		order_by="title",
 	)
+
+
+@frappe.whitelist()
+def recompute_scores(scorecard: str, include_cascaded: bool = False) -> dict:
+	"""Score the scorecard now (and the ones cascaded from it); many run in the background."""
+	from kpibsc.kpibsc.services.recompute import (
+		BACKGROUND_THRESHOLD,
+		descendants,
+		enqueue_recompute,
+		recompute,
+	)
+
+	frappe.get_doc("KPI Scorecard", scorecard).check_permission("write")
+	names = [scorecard, *(descendants([scorecard]) if include_cascaded else [])]
+	if len(names) > BACKGROUND_THRESHOLD:
+		enqueue_recompute(names)
+		return {"queued": True, "scorecards": len(names)}
+	return recompute(names)

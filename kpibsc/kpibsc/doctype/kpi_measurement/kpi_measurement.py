@@ -1,0 +1,196 @@
+import math
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate, now_datetime
+
+from kpibsc.kpibsc.services.scorecards import get_kpis
+
+
+class DuplicateMeasurementError(frappe.ValidationError):
+	pass
+
+
+class MeasurementPeriodError(frappe.ValidationError):
+	pass
+
+
+class InvalidActualError(frappe.ValidationError):
+	pass
+
+
+class KPIMeasurement(Document):
+	def validate(self):
+		self.validate_scorecard()
+		self.set_period()
+		self.validate_duplicate()
+		self.set_items_from_scorecard()
+		self.validate_actuals()
+		self.status = "Draft"
+
+	@frappe.whitelist()
+	def fill_items(self):
+		"""The form calls this when the scorecard or period changes, before saving."""
+		if self.scorecard and self.period_start:
+			self.set_period()
+			self.set_items_from_scorecard()
+
+	def on_submit(self):
+		self.db_set({"status": "Approved", "approved_by": frappe.session.user, "approved_on": now_datetime()})
+		queue_recompute(self.scorecard)
+
+	def on_cancel(self):
+		self.db_set("status", "Cancelled")
+		queue_recompute(self.scorecard)
+
+	def validate_scorecard(self):
+		status = frappe.db.get_value("KPI Scorecard", self.scorecard, "status")
+		if status == "Closed":
+			frappe.throw(
+				_("Scorecard {0} is closed: it takes no more measurements.").format(
+					frappe.bold(self.scorecard)
+				)
+			)
+
+	def set_period(self):
+		"""The period must be one of the scorecard's phased periods; its end follows."""
+		target = frappe.qb.DocType("KPI Scorecard Target")
+		periods = (
+			frappe.qb.from_(target)
+			.select(target.period_start, target.period_end)
+			.where((target.parent == self.scorecard) & (target.parenttype == "KPI Scorecard"))
+			.distinct()
+			.orderby(target.period_start)
+			.run(as_dict=True)
+		)
+		match = next((row for row in periods if row.period_start == getdate(self.period_start)), None)
+		if not match:
+			frappe.throw(
+				_("{0} does not start a period of scorecard {1}. Its periods start on: {2}.").format(
+					format_date(self.period_start),
+					frappe.bold(self.scorecard),
+					", ".join(format_date(row.period_start) for row in periods[:13]) or _("none"),
+				),
+				exc=MeasurementPeriodError,
+				title=_("Period Outside the Scorecard"),
+			)
+		self.period_end = match.period_end
+
+	def validate_duplicate(self):
+		existing = frappe.db.exists(
+			"KPI Measurement",
+			{
+				"scorecard": self.scorecard,
+				"period_start": self.period_start,
+				"docstatus": ("<", 2),
+				"name": ("!=", self.name or ""),
+			},
+		)
+		if existing:
+			frappe.throw(
+				_(
+					"Scorecard {0} already has measurement {1} for the period from {2}. Edit or amend that one."
+				).format(
+					frappe.bold(self.scorecard),
+					frappe.get_desk_link("KPI Measurement", existing),
+					format_date(self.period_start),
+				),
+				exc=DuplicateMeasurementError,
+				title=_("Duplicate Measurement"),
+			)
+
+	def set_items_from_scorecard(self):
+		"""One row per scorecard item, with the period's target; typed actuals are kept."""
+		typed = {row.kpi: row for row in self.items}
+		item = frappe.qb.DocType("KPI Scorecard Item")
+		target = frappe.qb.DocType("KPI Scorecard Target")
+		rows = (
+			frappe.qb.from_(item)
+			.left_join(target)
+			.on(
+				(target.parent == item.parent)
+				& (target.kpi == item.kpi)
+				& (target.period_start == self.period_start)
+			)
+			.select(item.kpi, item.kpi_name, item.unit, target.target)
+			.where((item.parent == self.scorecard) & (item.parenttype == "KPI Scorecard"))
+			.orderby(item.idx)
+			.run(as_dict=True)
+		)
+		unknown = set(typed) - {row.kpi for row in rows}
+		if unknown:
+			frappe.throw(
+				_("KPI {0} is not on scorecard {1}.").format(frappe.bold(sorted(unknown)[0]), self.scorecard)
+			)
+		self.set("items", [])
+		for row in rows:
+			own = typed.get(row.kpi)
+			self.append(
+				"items",
+				{
+					"kpi": row.kpi,
+					"kpi_name": row.kpi_name,
+					"unit": row.unit,
+					"target": row.target,
+					"actual": own.actual if own else None,
+					"comment": own.comment if own else None,
+					"evidence": own.evidence if own else None,
+				},
+			)
+
+	def validate_actuals(self):
+		kpis = get_kpis([row.kpi for row in self.items])
+		allow_negative = dict(
+			frappe.get_all(
+				"KPI", filters={"name": ("in", list(kpis))}, fields=["name", "allow_negative"], as_list=True
+			)
+		)
+		for row in self.items:
+			text = normalise_number(row.actual)
+			row.has_actual = int(bool(text))
+			row.actual_value = 0
+			if not text:
+				row.actual = None
+				continue
+			value = parse_number(text)
+			if value is None:
+				frappe.throw(
+					_("Row {0}: the actual of {1} must be a number, not {2}.").format(
+						row.idx, frappe.bold(row.kpi), frappe.bold(row.actual)
+					),
+					exc=InvalidActualError,
+				)
+			if value < 0 and not allow_negative.get(row.kpi):
+				frappe.throw(
+					_(
+						"Row {0}: {1} cannot be negative. Tick Allow Negative Actuals on the KPI if it can."
+					).format(row.idx, frappe.bold(row.kpi)),
+					exc=InvalidActualError,
+				)
+			row.actual_value = flt(value)
+			row.actual = cstr(text)
+
+
+def normalise_number(typed: str | None) -> str:
+	"""A typed number in plain form: "1.234,5" on a site that writes numbers that way -> "1234.5"."""
+	text = cstr(typed).strip().replace(" ", "")
+	number_format = frappe.db.get_default("number_format") or "#,###.##"
+	decimal, thousands, _precision = get_number_format_info(number_format)
+	if thousands:
+		text = text.replace(thousands, "")
+	return text.replace(decimal, ".") if decimal != "." else text
+
+
+def parse_number(text: str) -> float | None:
+	try:
+		value = float(text)
+	except ValueError:
+		return None
+	return value if math.isfinite(value) else None
+
+
+def queue_recompute(scorecard: str):
+	from kpibsc.kpibsc.services.recompute import enqueue_recompute
+
+	enqueue_recompute([scorecard])

@@ -1,0 +1,44 @@
+const STATUS_COLOURS = { Green: "green", Amber: "orange", Red: "red", "No Data": "gray" };
+
+frappe.query_reports["Balanced Scorecard"] = {
+	filters: [
+		{
+			fieldname: "scorecard",
+			label: __("Scorecard"),
+			fieldtype: "Link",
+			options: "KPI Scorecard",
+			reqd: 1,
+		},
+		{
+			fieldname: "period_start",
+			label: __("Period"),
+			fieldtype: "Date",
+			description: __("Any date in the period; empty for the latest period with actuals."),
+		},
+		{
+			fieldname: "view",
+			label: __("Figures"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Period", label: __("Period") },
+				{ value: "Year to Date", label: __("Year to Date") },
+			],
+			default: "Period",
+		},
+	],
+	tree: true,
+	name_field: "name",
+	parent_field: "parent",
+	initial_depth: 3,
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (column.fieldname === "status" && data && data.status) {
+			const colour = STATUS_COLOURS[data.status] || "gray";
+			return `<span class="indicator-pill ${colour}">${__(data.status)}</span>`;
+		}
+		if (column.fieldname === "node" && data && data.indent < 2) {
+			return `<b>${value}</b>`;
+		}
+		return value;
+	},
+};

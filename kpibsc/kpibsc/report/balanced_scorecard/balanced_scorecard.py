@@ -1,0 +1,201 @@
+"""Balanced Scorecard: perspective → objective → KPI for one scorecard and period, from the
+stored KPI Results (one query), with the period's or the year-to-date figures."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate
+
+STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	if not filters.scorecard:
+		return columns(), []
+	frappe.get_doc("KPI Scorecard", filters.scorecard).check_permission("read")
+	results = read_results(filters.scorecard)
+	if not results:
+		return columns(), [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
+	period = chosen_period(results, filters.period_start)
+	prefix = "ytd_" if filters.view == "Year to Date" else ""
+	rows = tree_rows([row for row in results if row.period_start == period], prefix)
+	return columns(), rows, None, chart(rows), summary(rows, results, period)
+
+
+def read_results(scorecard: str) -> list:
+	result = frappe.qb.DocType("KPI Result")
+	kpi = frappe.qb.DocType("KPI")
+	objective = frappe.qb.DocType("Strategic Objective")
+	perspective = frappe.qb.DocType("BSC Perspective")
+	query = (
+		frappe.qb.from_(result)
+		.left_join(kpi)
+		.on(kpi.name == result.kpi)
+		.left_join(objective)
+		.on(objective.name == result.objective)
+		.left_join(perspective)
+		.on(perspective.name == result.perspective)
+		.select(
+			result.node_type,
+			result.kpi,
+			kpi.kpi_name,
+			kpi.unit,
+			result.objective,
+			objective.objective_name,
+			result.perspective,
+			perspective.sort_order,
+			perspective.color,
+			result.weight,
+			result.period_start,
+			result.period_end,
+			result.target,
+			result.actual,
+			result.has_actual,
+			result.achievement,
+			result.score,
+			result.status,
+			result.ytd_target,
+			result.ytd_actual,
+			result.ytd_achievement,
+			result.ytd_score,
+			result.ytd_status,
+		)
+		.where(result.scorecard == scorecard)
+		.orderby(result.period_start)
+	)
+	# Read permission on the scorecard (checked in execute) covers its results.
+	return query.run(as_dict=True)
+
+
+def chosen_period(results: list, wanted) -> object:
+	periods = sorted({row.period_start for row in results})
+	if wanted:
+		wanted = getdate(wanted)
+		earlier = [period for period in periods if period <= wanted]
+		return earlier[-1] if earlier else periods[0]
+	# the latest period with an actual, else the first
+	reported = [row.period_start for row in results if row.node_type == "KPI" and row.has_actual]
+	return max(reported) if reported else periods[0]
+
+
+def tree_rows(results: list, prefix: str) -> list[dict]:
+	def figures(row):
+		return {
+			"target": row.get(prefix + "target"),
+			"actual": row.get(prefix + "actual") if row.has_actual or prefix else None,
+			"achievement": row.get(prefix + "achievement"),
+			"score": row.get(prefix + "score"),
+			"status": row.get(prefix + "status") or "No Data",
+		}
+
+	by_type = {node_type: [] for node_type in ("Scorecard", "Perspective", "Objective", "KPI")}
+	for row in results:
+		by_type[row.node_type].append(row)
+	rows = []
+	for total in by_type["Scorecard"]:
+		rows.append(
+			{"name": "scorecard", "parent": None, "indent": 0, "node": _("Scorecard"), **figures(total)}
+		)
+	perspectives = sorted(by_type["Perspective"], key=lambda row: (row.sort_order or 0, row.perspective))
+	objectives_of, kpis_of = {}, {}
+	for row in by_type["Objective"]:
+		objectives_of.setdefault(row.perspective, []).append(row)
+	for row in by_type["KPI"]:
+		kpis_of.setdefault(row.objective or row.perspective, []).append(row)
+	for perspective in perspectives:
+		key = f"P:{perspective.perspective}"
+		rows.append(
+			{
+				"name": key,
+				"parent": "scorecard",
+				"indent": 1,
+				# translated at runtime: BSC Perspective is a translated DocType
+				"node": _(perspective.perspective),
+				"color": perspective.color,
+				**figures(perspective),
+			}
+		)
+		for objective in objectives_of.get(perspective.perspective, []):
+			objective_key = f"O:{objective.objective}"
+			rows.append(
+				{
+					"name": objective_key,
+					"parent": key,
+					"indent": 2,
+					"node": objective.objective_name or objective.objective,
+					"objective": objective.objective,
+					**figures(objective),
+				}
+			)
+			rows.extend(
+				kpi_row(kpi, objective_key, 3, figures) for kpi in kpis_of.get(objective.objective, [])
+			)
+		rows.extend(
+			kpi_row(kpi, key, 2, figures)
+			for kpi in kpis_of.get(perspective.perspective, [])
+			if not kpi.objective
+		)
+	# KPIs with neither objective nor perspective hang from the scorecard itself
+	rows.extend(kpi_row(kpi, "scorecard", 1, figures) for kpi in kpis_of.get(None, []))
+	return rows
+
+
+def kpi_row(row, parent: str, indent: int, figures) -> dict:
+	return {
+		"name": f"K:{row.kpi}",
+		"parent": parent,
+		"indent": indent,
+		"node": row.kpi_name or row.kpi,
+		"kpi": row.kpi,
+		"unit": row.unit,
+		"weight": flt(row.weight),
+		**figures(row),
+	}
+
+
+def columns() -> list[dict]:
+	return [
+		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 340},
+		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 100},
+		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 70},
+		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "width": 80},
+		{"fieldname": "target", "label": _("Target"), "fieldtype": "Float", "width": 130},
+		{"fieldname": "actual", "label": _("Actual"), "fieldtype": "Float", "width": 130},
+		{"fieldname": "achievement", "label": _("Achievement"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "score", "label": _("Score"), "fieldtype": "Float", "precision": 1, "width": 90},
+		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
+	]
+
+
+def chart(rows: list[dict]) -> dict:
+	perspectives = [row for row in rows if row["name"].startswith("P:")]
+	return {
+		"data": {
+			"labels": [row["node"] for row in perspectives],
+			"datasets": [{"name": _("Score"), "values": [flt(row["score"], 1) for row in perspectives]}],
+		},
+		"type": "bar",
+		"colors": ["#5e64ff"],
+		"fieldtype": "Float",
+	}
+
+
+def summary(rows: list[dict], results: list, period) -> list[dict]:
+	total = next((row for row in rows if row["indent"] == 0), {})
+	kpis = [row for row in rows if row.get("kpi")]
+	red = sum(1 for row in kpis if row["status"] == "Red")
+	reported = sum(
+		1 for row in results if row.node_type == "KPI" and row.period_start == period and row.has_actual
+	)
+	indicator = {"Green": "Green", "Amber": "Orange", "Red": "Red"}.get(total.get("status"), "Grey")
+	return [
+		{
+			"value": flt(total.get("score"), 1),
+			"label": _("Score"),
+			"datatype": "Float",
+			"indicator": indicator,
+		},
+		{"value": f"{reported} / {len(kpis)}", "label": _("KPIs Reported"), "datatype": "Data"},
+		{"value": red, "label": _("KPIs in Red"), "datatype": "Int", "indicator": "Red" if red else "Green"},
+		{"value": frappe.format(period, {"fieldtype": "Date"}), "label": _("Period"), "datatype": "Data"},
+	]
