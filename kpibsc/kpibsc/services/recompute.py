@@ -22,7 +22,7 @@ from frappe.utils import now_datetime
 
 from kpibsc.engine import ScorePolicy, StatusBands, rollup_long, score_frame, year_to_date
 from kpibsc.engine.errors import EngineError
-from kpibsc.kpibsc.services.bulk import insert_rows
+from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
 from kpibsc.kpibsc.services.scorecards import get_kpis
 
@@ -115,67 +115,77 @@ def descendants(names) -> set[str]:
 	return found
 
 
+ITEM_COLUMNS = (
+	"scorecard",
+	"item_row",
+	"kpi",
+	"objective",
+	"perspective",
+	"weight",
+	"lower_bound",
+	"upper_bound",
+	"tolerance",
+	"red_flag",
+	"stretch",
+	"cascade_mode",
+	"source_item",
+)
+
+
 def read(names: set[str]) -> SimpleNamespace:
+	"""Five queries whatever the number of scorecards; rows come back as tuples (no dicts)."""
 	names = list(names)
-	scorecards = frappe.get_all(
-		"KPI Scorecard",
-		filters={"name": ("in", names)},
-		fields=["name", "parent_scorecard", *RESULT_SCORECARD_FIELDS],
-	)
-	items = frappe.get_all(
-		"KPI Scorecard Item",
-		filters={"parent": ("in", names), "parenttype": "KPI Scorecard"},
-		fields=[
-			"parent as scorecard",
-			"name as item_row",
-			"kpi",
-			"objective",
-			"perspective",
-			"weight",
-			"lower_bound",
-			"upper_bound",
-			"tolerance",
-			"red_flag",
-			"stretch",
-			"cascade_mode",
-			"source_item",
-		],
-	)
-	targets = frappe.get_all(
-		"KPI Scorecard Target",
-		filters={"parent": ("in", names), "parenttype": "KPI Scorecard"},
-		fields=["parent as scorecard", "kpi", "period_start", "period_end", "target"],
-	)
+	scorecard = frappe.qb.DocType("KPI Scorecard")
+	item = frappe.qb.DocType("KPI Scorecard Item")
+	target = frappe.qb.DocType("KPI Scorecard Target")
 	measurement = frappe.qb.DocType("KPI Measurement")
 	row = frappe.qb.DocType("KPI Measurement Item")
+	scorecards = (
+		frappe.qb.from_(scorecard)
+		.select(
+			scorecard.name,
+			scorecard.parent_scorecard,
+			*(scorecard[field] for field in RESULT_SCORECARD_FIELDS),
+		)
+		.where(scorecard.name.isin(names))
+		.run()
+	)
+	items = (
+		frappe.qb.from_(item)
+		.select(item.parent, item.name, *(item[field] for field in ITEM_COLUMNS[2:]))
+		.where(item.parent.isin(names) & (item.parenttype == "KPI Scorecard"))
+		.run()
+	)
+	targets = (
+		frappe.qb.from_(target)
+		.select(target.parent, target.kpi, target.period_start, target.period_end, target.target)
+		.where(target.parent.isin(names) & (target.parenttype == "KPI Scorecard"))
+		.run()
+	)
 	actuals = (
 		frappe.qb.from_(measurement)
 		.join(row)
 		.on(row.parent == measurement.name)
-		.select(measurement.scorecard, measurement.period_start, row.kpi, row.actual_value.as_("actual"))
+		.select(measurement.scorecard, measurement.period_start, row.kpi, row.actual_value)
 		.where((measurement.docstatus == 1) & measurement.scorecard.isin(names) & (row.has_actual == 1))
-		.run(as_dict=True)
+		.run()
 	)
+	items = pd.DataFrame(items, columns=list(ITEM_COLUMNS))
 	return SimpleNamespace(
-		scorecards=frame_of(scorecards, ["name", "parent_scorecard", *RESULT_SCORECARD_FIELDS]),
-		items=frame_of(items),
-		targets=frame_of(targets),
-		actuals=frame_of(actuals, ["scorecard", "period_start", "kpi", "actual"]),
-		kpis=get_kpis(list({item.kpi for item in items})),
+		scorecards=pd.DataFrame(scorecards, columns=["name", "parent_scorecard", *RESULT_SCORECARD_FIELDS]),
+		items=items,
+		targets=pd.DataFrame(targets, columns=["scorecard", "kpi", "period_start", "period_end", "target"]),
+		actuals=pd.DataFrame(actuals, columns=["scorecard", "period_start", "kpi", "actual"]),
+		kpis=get_kpis(list(items["kpi"].unique())),
 	)
-
-
-def frame_of(rows: list, columns: list[str] | None = None) -> pd.DataFrame:
-	# plain dicts: numpy probes frappe._dict for __array_struct__ and gets None back
-	return pd.DataFrame([dict(row) for row in rows], columns=columns)
 
 
 # -- score ------------------------------------------------------------------------------------
 
 
-def score(data: SimpleNamespace, targets: set[str]) -> list[dict]:
+def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 	if data.targets.empty or data.items.empty:
-		return []
+		return pd.DataFrame()
 	frame = data.targets.merge(data.items, on=["scorecard", "kpi"], how="inner")
 	kpis = pd.DataFrame(
 		[
@@ -200,7 +210,7 @@ def score(data: SimpleNamespace, targets: set[str]) -> list[dict]:
 	frame = add_contributed_actuals(frame, data.scorecards)
 	frame = frame[frame["scorecard"].isin(targets)].reset_index(drop=True)
 	if frame.empty:
-		return []
+		return pd.DataFrame()
 
 	frame["key"] = frame["scorecard"] + "|" + frame["kpi"]
 	frame["period"] = pd.to_datetime(frame["period_start"])
@@ -217,7 +227,7 @@ def score(data: SimpleNamespace, targets: set[str]) -> list[dict]:
 		frame[prefix + "achievement"] = scored["achievement_raw"].to_numpy() * 100
 		frame[prefix + "score"] = scored["score"].to_numpy()
 		frame[prefix + "status"] = np.asarray(scored["status"], dtype=object)
-	return item_results(frame) + rolled_up_results(frame, policy.status)
+	return pd.concat([item_results(frame), rolled_up_results(frame, policy.status)], ignore_index=True)
 
 
 def add_contributed_actuals(frame: pd.DataFrame, scorecards: pd.DataFrame) -> pd.DataFrame:
@@ -240,7 +250,9 @@ def add_contributed_actuals(frame: pd.DataFrame, scorecards: pd.DataFrame) -> pd
 		keys = list(
 			zip(frame.loc[contributes, "item_row"], frame.loc[contributes, "period_start"], strict=True)
 		)
-		values = pd.Series([lookup.get(key, np.nan) for key in keys], index=frame.index[contributes])
+		values = pd.Series(
+			[lookup.get(key, np.nan) for key in keys], index=frame.index[contributes], dtype=float
+		)
 		frame.loc[contributes, "actual"] = values.where(values.notna(), frame.loc[contributes, "actual"])
 	return frame
 
@@ -276,7 +288,7 @@ def scoring_columns(frame: pd.DataFrame, actual: str, target: str) -> dict:
 	}
 
 
-def item_results(frame: pd.DataFrame) -> list[dict]:
+def item_results(frame: pd.DataFrame) -> pd.DataFrame:
 	columns = [
 		"scorecard",
 		"kpi",
@@ -296,118 +308,103 @@ def item_results(frame: pd.DataFrame) -> list[dict]:
 		"ytd_score",
 		"ytd_status",
 	]
-	records = frame[columns].astype(object).where(frame[columns].notna(), None).to_dict("records")
-	for record in records:
-		record["node_type"] = "KPI"
-		record["has_actual"] = int(record["actual"] is not None)
-	return records
+	return frame[columns].assign(node_type="KPI", has_actual=frame["actual"].notna().astype(int))
 
 
-def rolled_up_results(frame: pd.DataFrame, bands: StatusBands) -> list[dict]:
+def rolled_up_results(frame: pd.DataFrame, bands: StatusBands) -> pd.DataFrame:
 	"""Objective, perspective and scorecard scores, period by period and year to date."""
 	items = frame.drop_duplicates("key")
 	objective_node = items["scorecard"] + "|O|" + items["objective"].fillna("")
 	perspective_node = items["scorecard"] + "|P|" + items["perspective"].fillna("")
+	has_objective, has_perspective = items["objective"].notna(), items["perspective"].notna()
 	item_parent = np.where(
-		items["objective"].notna(),
-		objective_node,
-		np.where(items["perspective"].notna(), perspective_node, items["scorecard"]),
+		has_objective, objective_node, np.where(has_perspective, perspective_node, items["scorecard"])
 	)
 	weight = items["weight"].astype(float).to_numpy()
-	nodes = [pd.DataFrame({"node": items["key"], "parent": item_parent, "weight": weight})]
-	with_objective = items["objective"].notna()
 	objectives = pd.DataFrame(
 		{
-			"node": objective_node[with_objective],
+			"node": objective_node[has_objective],
 			"parent": np.where(
-				items.loc[with_objective, "perspective"].notna(),
-				perspective_node[with_objective],
-				items.loc[with_objective, "scorecard"],
+				has_perspective[has_objective],
+				perspective_node[has_objective],
+				items.loc[has_objective, "scorecard"],
 			),
-			"weight": weight[with_objective.to_numpy()],
+			"weight": weight[has_objective.to_numpy()],
 		}
 	)
-	nodes.append(objectives.groupby(["node", "parent"], as_index=False)["weight"].sum())
-	with_perspective = items["perspective"].notna()
 	perspectives = pd.DataFrame(
 		{
-			"node": perspective_node[with_perspective],
-			"parent": items.loc[with_perspective, "scorecard"],
-			"weight": weight[with_perspective.to_numpy()],
+			"node": perspective_node[has_perspective],
+			"parent": items.loc[has_perspective, "scorecard"],
+			"weight": weight[has_perspective.to_numpy()],
 		}
 	)
-	nodes.append(perspectives.groupby(["node", "parent"], as_index=False)["weight"].sum())
-	roots = items["scorecard"].unique()
-	nodes.append(pd.DataFrame({"node": roots, "parent": None, "weight": 1.0}))
-	tree = pd.concat(nodes, ignore_index=True)
+	tree = pd.concat(
+		[
+			pd.DataFrame({"node": items["key"], "parent": item_parent, "weight": weight}),
+			objectives.groupby(["node", "parent"], as_index=False)["weight"].sum(),
+			perspectives.groupby(["node", "parent"], as_index=False)["weight"].sum(),
+			pd.DataFrame({"node": items["scorecard"].unique(), "parent": None, "weight": 1.0}),
+		],
+		ignore_index=True,
+	)
 
+	rolled = None
+	for column in ("score", "ytd_score"):
+		leaves = pd.DataFrame({"node": frame["key"], "period": frame["period_start"], "score": frame[column]})
+		scores = rollup_long(tree, leaves[leaves["score"].notna()]).rename(columns={"score": column})
+		rolled = scores if rolled is None else rolled.merge(scores, on=["node", "period"], how="outer")
+	rolled = rolled[~rolled["node"].isin(items["key"])].rename(columns={"period": "period_start"})
+	if rolled.empty:
+		return pd.DataFrame()
+
+	parts = rolled["node"].str.split("|", n=2, expand=True).reindex(columns=[0, 1, 2])
+	rolled["scorecard"] = parts[0]
+	rolled["node_type"] = parts[1].map({"O": "Objective", "P": "Perspective"}).fillna("Scorecard")
+	value = parts[2].where(parts[2] != "")
+	perspective_of_objective = dict(zip(objective_node, items["perspective"], strict=True))
+	rolled["objective"] = value.where(rolled["node_type"] == "Objective")
+	rolled["perspective"] = value.where(
+		rolled["node_type"] == "Perspective", rolled["node"].map(perspective_of_objective)
+	)
+	for prefix in ("", "ytd_"):
+		rolled[prefix + "status"] = np.asarray(
+			bands.assign(rolled[prefix + "score"].to_numpy() / 100.0), dtype=object
+		)
 	periods = frame[["scorecard", "period_start", "period_end"]].drop_duplicates(
 		["scorecard", "period_start"]
 	)
-	period_end = {(row.scorecard, row.period_start): row.period_end for row in periods.itertuples()}
-	item_nodes = set(frame["key"])
-	perspective_of_objective = dict(
-		zip(objective_node[with_objective], items.loc[with_objective, "perspective"], strict=True)
-	)
-	rolled = {}
-	for column in ("score", "ytd_score"):
-		leaves = pd.DataFrame({"node": frame["key"], "period": frame["period_start"], "score": frame[column]})
-		leaves = leaves[leaves["score"].notna()]
-		for row in rollup_long(tree, leaves).itertuples():
-			if row.node in item_nodes:
-				continue
-			rolled.setdefault((row.node, row.period), {})[column] = float(row.score)
-
-	records = []
-	for (node, period_start), scores in rolled.items():
-		scorecard, _separator, rest = node.partition("|")
-		node_type = {"O": "Objective", "P": "Perspective"}.get(rest[:1], "Scorecard")
-		value = rest[2:] or None
-		record = {
-			"scorecard": scorecard,
-			"node_type": node_type,
-			"objective": value if node_type == "Objective" else None,
-			"perspective": value if node_type == "Perspective" else perspective_of_objective.get(node),
-			"period_start": period_start,
-			"period_end": period_end.get((scorecard, period_start)),
-			"score": scores.get("score"),
-			"ytd_score": scores.get("ytd_score"),
-		}
-		for prefix in ("", "ytd_"):
-			score_value = record[prefix + "score"]
-			record[prefix + "status"] = (
-				str(bands.assign([score_value / 100.0])[0]) if score_value is not None else bands.missing
-			)
-		records.append(record)
-	return records
+	return rolled.drop(columns=["node"]).merge(periods, on=["scorecard", "period_start"], how="left")
 
 
 # -- write ------------------------------------------------------------------------------------
 
 
-def write(results: list[dict], scorecards: set[str]):
-	now, user = now_datetime(), frappe.session.user
-	owners = {
-		row.name: row
-		for row in frappe.get_all(
-			"KPI Scorecard",
-			filters={"name": ("in", list(scorecards))},
-			fields=["name", *RESULT_SCORECARD_FIELDS],
-		)
-	}
-	for record in results:
-		owner = owners[record["scorecard"]]
-		for field in RESULT_SCORECARD_FIELDS:
-			record.setdefault(field, owner.get(field))
-		record.update(
-			name=frappe.generate_hash(length=12),
-			creation=now,
-			modified=now,
-			owner=user,
-			modified_by=user,
-			docstatus=0,
-			idx=0,
-		)
+def write(results: pd.DataFrame, scorecards: set[str]):
+	"""Replace the scorecards' stored results: one delete, then multi-row inserts."""
 	table = frappe.qb.DocType("KPI Result")
 	frappe.qb.from_(table).delete().where(table.scorecard.isin(list(scorecards))).run()
-	insert_rows("KPI Result", [frappe._dict(record) for record in results])
+	if results.empty:
+		return
+	owner = frappe.qb.DocType("KPI Scorecard")
+	owners = pd.DataFrame(
+		frappe.qb.from_(owner)
+		.select(owner.name, *(owner[field] for field in RESULT_SCORECARD_FIELDS))
+		.where(owner.name.isin(list(scorecards)))
+		.run(),
+		columns=["scorecard", *RESULT_SCORECARD_FIELDS],
+	)
+	results = results.merge(owners, on="scorecard", how="left")
+	# row names: one random prefix per run and a counter, instead of a hash per row
+	prefix = frappe.generate_hash(length=6)
+	now, user = now_datetime(), frappe.session.user
+	results = results.assign(
+		name=[f"{prefix}{number:07d}" for number in range(len(results))],
+		creation=now,
+		modified=now,
+		owner=user,
+		modified_by=user,
+		docstatus=0,
+		idx=0,
+	)
+	insert_frame("KPI Result", results)
