@@ -27,3 +27,17 @@ function fill_items(frm) {
 	if (!frm.doc.scorecard || !frm.doc.period_start || frm.doc.docstatus !== 0) return;
 	frm.call({ method: "fill_items", doc: frm.doc }).then(() => frm.refresh_fields());
 }
+
+frappe.ui.form.on("KPI Measurement Item", {
+	actual(frm, cdt, cdn) {
+		// store a plain number: people type in the site's number format ("1.234,5"),
+		// the server reads "1234.5"
+		const row = locals[cdt][cdn];
+		const typed = (row.actual || "").trim();
+		if (!typed) return;
+		const plain = String(flt(typed));
+		if (/[0-9]/.test(typed) && plain !== typed) {
+			frappe.model.set_value(cdt, cdn, "actual", plain);
+		}
+	},
+});

@@ -38,7 +38,8 @@ class KPIMeasurement(Document):
 
 	def on_submit(self):
 		self.db_set({"status": "Approved", "approved_by": frappe.session.user, "approved_on": now_datetime()})
-		queue_recompute(self.scorecard)
+		if not self.flags.skip_recompute:  # bulk loaders recompute once at the end
+			queue_recompute(self.scorecard)
 
 	def on_cancel(self):
 		self.db_set("status", "Cancelled")
@@ -173,13 +174,10 @@ class KPIMeasurement(Document):
 
 
 def normalise_number(typed: str | None) -> str:
-	"""A typed number in plain form: "1.234,5" on a site that writes numbers that way -> "1234.5"."""
-	text = cstr(typed).strip().replace(" ", "")
-	number_format = frappe.db.get_default("number_format") or "#,###.##"
-	decimal, thousands, _precision = get_number_format_info(number_format)
-	if thousands:
-		text = text.replace(thousands, "")
-	return text.replace(decimal, ".") if decimal != "." else text
+	"""Actuals are stored as plain numbers ("1234.5"): the form converts what a person types
+	in the site's number format before saving, and API clients send plain numbers, so
+	"12.500" can never mean twelve and a half on one site and twelve thousand on another."""
+	return cstr(typed).strip().replace(" ", "")
 
 
 def parse_number(text: str) -> float | None:

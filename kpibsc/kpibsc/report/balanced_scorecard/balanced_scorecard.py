@@ -80,10 +80,12 @@ def chosen_period(results: list, wanted) -> object:
 
 def tree_rows(results: list, prefix: str) -> list[dict]:
 	def figures(row):
+		if row.node_type != "KPI":  # objectives and up have a score, not a target or an actual
+			return {"score": row.get(prefix + "score"), "status": row.get(prefix + "status") or "No Data"}
 		return {
 			"target": row.get(prefix + "target"),
 			"actual": row.get(prefix + "actual") if row.has_actual or prefix else None,
-			"achievement": row.get(prefix + "achievement"),
+			"achievement": row.get(prefix + "achievement") if row.has_actual or prefix else None,
 			"score": row.get(prefix + "score"),
 			"status": row.get(prefix + "status") or "No Data",
 		}
