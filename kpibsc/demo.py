@@ -7,12 +7,15 @@ KPI library loader, Document.insert, the cascade), so the demo is also a smoke t
 flow. Running it again changes nothing that already exists.
 """
 
+import random
+
 import frappe
 from frappe import _
 from frappe.utils import getdate
 
 from kpibsc.kpibsc.services.cascade import cascade_scorecard
 from kpibsc.kpibsc.services.kpi_library import load_kpi_library
+from kpibsc.kpibsc.services.recompute import descendants, recompute
 
 COMPANY = "KPI Demo Company"
 ABBR = "KDC"
@@ -126,8 +129,72 @@ def setup(year: int | None = None):
 		card = add_department_items(departments[department], company_card, items, objectives)
 		summary = cascade_scorecard(card, "Employee")
 		say(f"{department}: scorecard {card} cascaded to {len(people[department])} people: {summary}")
+	scorecards = [company_card, *descendants([company_card])]
+	count = make_measurements(scorecards, year)
+	summary = recompute(scorecards)
+	say(
+		f"{count} measurements approved; {summary['results']} results stored for {summary['scorecards']} scorecards"
+	)
 	# `bench execute` commits when this returns.
 	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
+
+
+def make_measurements(scorecards: list[str], year: int) -> int:
+	"""Approved actuals for every month of `year` that has ended, near the targets.
+
+	Contributes items are left empty: their actuals come from the scorecards below."""
+	today = getdate()
+	targets = frappe.get_all(
+		"KPI Scorecard Target",
+		filters={"parent": ("in", scorecards), "period_end": ("<", today)},
+		fields=["parent", "kpi", "period_start", "target"],
+		order_by="parent, period_start, idx",
+	)
+	modes = {
+		(row.parent, row.kpi): row.cascade_mode
+		for row in frappe.get_all(
+			"KPI Scorecard Item",
+			filters={"parent": ("in", scorecards)},
+			fields=["parent", "kpi", "cascade_mode"],
+		)
+	}
+	methods = {kpi.name: kpi for kpi in frappe.get_all("KPI", fields=["name", "scoring_method", "unit"])}
+	periods = {}
+	for row in targets:
+		periods.setdefault((row.parent, row.period_start), []).append(row)
+	count = 0
+	for (scorecard, period_start), rows in periods.items():
+		if frappe.db.exists(
+			"KPI Measurement", {"scorecard": scorecard, "period_start": period_start, "docstatus": ("<", 2)}
+		):
+			continue
+		rng = random.Random(f"{scorecard}{period_start}")
+		actuals = {
+			row.kpi: demo_actual(rng, methods[row.kpi].scoring_method, methods[row.kpi].unit, row.target)
+			for row in rows
+			if modes.get((scorecard, row.kpi)) != "Contributes"
+		}
+		measurement = frappe.get_doc(
+			{"doctype": "KPI Measurement", "scorecard": scorecard, "period_start": period_start}
+		)
+		measurement.fill_items()
+		for item in measurement.items:
+			item.actual = actuals.get(item.kpi)
+		measurement.flags.skip_recompute = True
+		measurement.insert().submit()
+		count += 1
+	return count
+
+
+def demo_actual(rng: random.Random, method: str, unit: str | None, target: float) -> str:
+	if method == "Yes/No":
+		return "1" if rng.random() < 0.9 else "0"
+	if method == "Lower is Better" and not target:
+		return str(rng.choice([0, 0, 0, 1, 2]))
+	value = max(target * rng.gauss(1.0, 0.1 if method == "Lower is Better" else 0.15), 0)
+	if unit == "%":
+		value = min(value, 100)
+	return str(round(value, 2))
 
 
 def say(message: str):
