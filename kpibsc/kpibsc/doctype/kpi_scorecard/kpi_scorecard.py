@@ -149,9 +149,12 @@ class KPIScorecard(Document):
 			check_rule(scoring_rule(kpi, item), flt(item.target), context=_("Row {0}").format(item.idx))
 
 	def set_phased_targets(self, kpis: dict):
+		"""Rows the phasing keeps are updated in place, so the document history only shows
+		targets that really changed (a re-save used to replace all 60 rows)."""
 		aggregations = {name: kpi.aggregation for name, kpi in kpis.items()}
-		self.set("targets", [])
-		for row in phased_rows(
+		existing = {(row.kpi, getdate(row.period_start)): row for row in self.targets}
+		rows = []
+		for phased in phased_rows(
 			self.items,
 			aggregations,
 			self.from_date,
@@ -160,7 +163,13 @@ class KPIScorecard(Document):
 			self.phasing,
 			self.monthly_distribution,
 		):
-			self.append("targets", row)
+			row = existing.get((phased["kpi"], getdate(phased["period_start"])))
+			if row:
+				row.update(phased)
+				rows.append(row)
+			else:
+				rows.append(phased)
+		self.set("targets", rows)
 
 
 @frappe.whitelist()

@@ -35,5 +35,17 @@ frappe.treeview_settings["Strategic Objective"] = {
 	],
 	onload: function (treeview) {
 		treeview.make_tree();
+		// open on the company's active strategy rather than an empty, required filter
+		const strategy_field = treeview.page.fields_dict.strategy;
+		if (strategy_field && !strategy_field.get_value()) {
+			frappe.db
+				.get_list("Strategy", {
+					filters: { status: "Active" },
+					fields: ["name"],
+					order_by: "from_date desc",
+					limit: 1,
+				})
+				.then((rows) => rows.length && strategy_field.set_value(rows[0].name));
+		}
 	},
 };
