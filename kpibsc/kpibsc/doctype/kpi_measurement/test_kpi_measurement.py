@@ -2,12 +2,14 @@
 
 import frappe
 
+from kpibsc.kpibsc.dashboard import scorecards_in_red
 from kpibsc.kpibsc.doctype.kpi_measurement.kpi_measurement import (
 	DuplicateMeasurementError,
 	InvalidActualError,
 	MeasurementPeriodError,
 )
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
+from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.cascade import cascade_scorecard
 from kpibsc.kpibsc.services.recompute import recompute
 from kpibsc.tests.factories import (
@@ -129,6 +131,28 @@ class TestKPIMeasurement(KPITestCase):
 		self.assertEqual(rows[4]["kpi"], "M-OTD")
 		self.assertEqual(chart["data"]["labels"], ["Financial"])
 		self.assertEqual(summary[1]["value"], "2 / 2")
+
+	def test_ranking_with_bands(self):
+		self.measurement(**{"M-REV": "60", "M-OTD": "95"}).insert().submit()  # 120% and 100%
+		self.measurement(self.other_card, **{"M-REV": "20", "M-OTD": "95"}).insert().submit()  # 40%, 100%
+		_columns, rows, _message, chart, summary = scorecard_ranking(
+			{"company": TEST_COMPANY, "department": self.department, "view": "Period"}
+		)
+		self.assertEqual([row["scorecard"] for row in rows], [self.seller_card, self.other_card])
+		self.assertEqual([row["rank"] for row in rows], [1, 2])
+		self.assertEqual(
+			[row["score"] for row in rows], [112.0, 64.0]
+		)  # 0.6 x 120 + 0.4 x 100; 0.6 x 40 + 40
+		self.assertEqual([row["band"] for row in rows], ["A", "D"])
+		self.assertEqual([row["coefficient"] for row in rows], [1.4, 0.8])
+		self.assertEqual(summary[0]["value"], 2)
+		self.assertEqual(sum(chart["data"]["datasets"][0]["values"]), 2)
+		self.assertEqual(scorecards_in_red({"company": TEST_COMPANY}), 1)  # the other seller, at 64
+		# the department head sees the ranking; a seller is not given anyone else's score
+		frappe.set_user(SELLER)
+		_columns, rows, *_rest = scorecard_ranking({"company": TEST_COMPANY, "view": "Period"})
+		self.assertEqual([row["scorecard"] for row in rows], [self.seller_card])
+		self.assertEqual(scorecards_in_red({"company": TEST_COMPANY}), 0)
 
 	def test_year_to_date_view(self):
 		self.measurement(**{"M-REV": "30", "M-OTD": "90"}).insert().submit()

@@ -80,6 +80,11 @@ def chosen_period(results: list, wanted) -> object:
 
 def tree_rows(results: list, prefix: str) -> list[dict]:
 	def figures(row):
+		if (row.get(prefix + "status") or "No Data") == "No Data":  # stored as 0: nothing reported
+			return {
+				"target": row.get(prefix + "target") if row.node_type == "KPI" else None,
+				"status": "No Data",
+			}
 		if row.node_type != "KPI":  # objectives and up have a score, not a target or an actual
 			return {"score": row.get(prefix + "score"), "status": row.get(prefix + "status") or "No Data"}
 		return {

@@ -1,0 +1,67 @@
+"""Numbers for the KPI BSC workspace cards, from the stored results (one query each)."""
+
+import frappe
+from frappe.query_builder.functions import Avg, Count, Max
+
+from kpibsc.kpibsc.permissions import managed_departments
+
+
+def _company(filters) -> str | None:
+	filters = frappe.parse_json(filters) if isinstance(filters, str) else (filters or {})
+	return filters.get("company") or frappe.defaults.get_user_default("Company")
+
+
+@frappe.whitelist()
+def scorecards_in_red(filters: str | dict | None = None) -> int:
+	"""Employee and department scorecards whose latest scored period is Red."""
+	result = frappe.qb.DocType("KPI Result")
+	latest = (
+		frappe.qb.from_(result)
+		.select(result.scorecard, Max(result.period_start).as_("period_start"))
+		.where((result.node_type == "Scorecard") & (result.status != "No Data"))
+		.where(result.company == _company(filters))
+		.groupby(result.scorecard)
+	)
+	query = (
+		frappe.qb.from_(result)
+		.join(latest)
+		.on((latest.scorecard == result.scorecard) & (latest.period_start == result.period_start))
+		.select(Count("*"))
+		.where((result.node_type == "Scorecard") & (result.status == "Red"))
+	)
+	departments = managed_departments()
+	if departments is not None:  # a department head counts their own departments only
+		if not departments:
+			return 0
+		query = query.where(result.department.isin(list(departments)))
+	rows = query.run()
+	return rows[0][0] if rows else 0
+
+
+@frappe.whitelist()
+def company_score(filters: str | dict | None = None) -> float:
+	"""Year-to-date score of the company scorecard, at its latest scored period."""
+	result = frappe.qb.DocType("KPI Result")
+	rows = (
+		frappe.qb.from_(result)
+		.select(Avg(result.ytd_score))
+		.where(
+			(result.node_type == "Scorecard")
+			& (result.scorecard_for == "Company")
+			& (result.company == _company(filters))
+			& (result.ytd_status != "No Data")
+			& (
+				result.period_start
+				== frappe.qb.from_(result)
+				.select(Max(result.period_start))
+				.where(
+					(result.node_type == "Scorecard")
+					& (result.scorecard_for == "Company")
+					& (result.company == _company(filters))
+					& (result.ytd_status != "No Data")
+				)
+			)
+		)
+		.run()
+	)
+	return round(rows[0][0] or 0, 1) if rows else 0

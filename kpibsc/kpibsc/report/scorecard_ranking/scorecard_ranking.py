@@ -1,0 +1,167 @@
+"""Scorecard Ranking: departments or employees of a company ranked by their stored score for
+a period (or year to date), with the rank band of each (one query)."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate
+
+from kpibsc.engine import FIVE_BANDS
+from kpibsc.kpibsc.permissions import result_query_conditions
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	if not filters.company:
+		return columns(), []
+	rows = read_scores(filters)
+	if not rows:
+		return columns(), [], _("No scores for this selection yet.")
+	score_field, status_field = (
+		("ytd_score", "ytd_status") if filters.view == "Year to Date" else ("score", "status")
+	)
+	# a stored score of 0 with status No Data means nothing was reported: leave it out
+	rows = [row for row in rows if row.get(status_field) != "No Data"]
+	if not rows:
+		return columns(), [], _("No scores for this selection yet.")
+	if not filters.period_start:
+		latest = max(row.period_start for row in rows)
+		rows = [row for row in rows if row.period_start == latest]
+	ranked = rank(rows, score_field, status_field)
+	return columns(), ranked, None, chart(ranked), summary(ranked)
+
+
+def read_scores(filters) -> list:
+	result = frappe.qb.DocType("KPI Result")
+	scorecard = frappe.qb.DocType("KPI Scorecard")
+	query = (
+		frappe.qb.from_(result)
+		.join(scorecard)
+		.on(scorecard.name == result.scorecard)
+		.select(
+			result.scorecard,
+			scorecard.title,
+			result.department,
+			result.employee,
+			scorecard.employee_name,
+			result.period_start,
+			result.score,
+			result.ytd_score,
+			result.status,
+			result.ytd_status,
+		)
+		.where(
+			(result.node_type == "Scorecard")
+			& (result.company == filters.company)
+			& (result.scorecard_for == (filters.level or "Employee"))
+		)
+	)
+	if filters.department:
+		query = query.where(result.department == filters.department)
+	if filters.period_start:
+		query = query.where(result.period_start <= getdate(filters.period_start)).where(
+			result.period_end >= getdate(filters.period_start)
+		)
+	conditions = result_query_conditions()
+	if conditions:
+		# the same row rules as the KPI Result list: a department head sees their department
+		allowed = frappe.get_list(
+			"KPI Result", filters={"node_type": "Scorecard"}, pluck="scorecard", distinct=True
+		)
+		query = query.where(result.scorecard.isin(allowed or [""]))
+	return query.run(as_dict=True)
+
+
+def rank(rows: list, score_field: str, status_field: str) -> list[dict]:
+	scored = sorted(
+		(row for row in rows if row.get(score_field) is not None),
+		key=lambda row: (-flt(row.get(score_field)), row.title or row.scorecard),
+	)
+	scores = [flt(row.get(score_field), 2) for row in scored]
+	codes = FIVE_BANDS.assign(scores)
+	coefficients = FIVE_BANDS.coefficients(codes)
+	ranked, previous, position = [], None, 0
+	for index, (row, score, code, coefficient) in enumerate(
+		zip(scored, scores, codes, coefficients, strict=True), start=1
+	):
+		if score != previous:  # equal scores share a rank
+			position, previous = index, score
+		ranked.append(
+			{
+				"rank": position,
+				"scorecard": row.scorecard,
+				"owner": row.employee_name or row.department or row.title,
+				"department": row.department,
+				"employee": row.employee,
+				"score": score,
+				"band": code,
+				"coefficient": float(coefficient),
+				"status": row.get(status_field),
+			}
+		)
+	return ranked
+
+
+def columns() -> list[dict]:
+	return [
+		{"fieldname": "rank", "label": _("Rank"), "fieldtype": "Int", "width": 70},
+		{"fieldname": "owner", "label": _("Department / Employee"), "fieldtype": "Data", "width": 220},
+		{
+			"fieldname": "department",
+			"label": _("Department"),
+			"fieldtype": "Link",
+			"options": "Department",
+			"width": 180,
+		},
+		{
+			"fieldname": "employee",
+			"label": _("Employee"),
+			"fieldtype": "Link",
+			"options": "Employee",
+			"width": 140,
+		},
+		{"fieldname": "score", "label": _("Score"), "fieldtype": "Float", "precision": 1, "width": 90},
+		{"fieldname": "band", "label": _("Band"), "fieldtype": "Data", "width": 70},
+		{
+			"fieldname": "coefficient",
+			"label": _("Coefficient"),
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 100,
+		},
+		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
+		{
+			"fieldname": "scorecard",
+			"label": _("Scorecard"),
+			"fieldtype": "Link",
+			"options": "KPI Scorecard",
+			"width": 140,
+		},
+	]
+
+
+def chart(ranked: list[dict]) -> dict:
+	bands = [band.code for band in FIVE_BANDS.bands]
+	counts = [sum(1 for row in ranked if row["band"] == code) for code in bands]
+	return {
+		"data": {"labels": bands, "datasets": [{"name": _("People"), "values": counts}]},
+		"type": "bar",
+		"colors": ["#29cd42"],
+	}
+
+
+def summary(ranked: list[dict]) -> list[dict]:
+	scores = [row["score"] for row in ranked]
+	return [
+		{"value": len(ranked), "label": _("Ranked"), "datatype": "Int"},
+		{
+			"value": flt(sum(scores) / len(scores), 1) if scores else 0,
+			"label": _("Average Score"),
+			"datatype": "Float",
+		},
+		{
+			"value": sum(1 for row in ranked if row["status"] == "Red"),
+			"label": _("In Red"),
+			"datatype": "Int",
+			"indicator": "Red",
+		},
+	]
