@@ -69,6 +69,19 @@ class TestKPIScorecard(KPITestCase):
 		self.assertEqual(targets[0], 50)
 		self.assertEqual(targets[11], 450)
 
+	def test_resaving_keeps_target_rows_so_history_shows_real_changes(self):
+		scorecard = scorecard_doc([{"kpi": "T-REV", "weight": 100, "target": 1200}]).insert()
+		rows = [row.name for row in scorecard.targets]
+		scorecard.items[0].target = 2400
+		scorecard.save()
+		self.assertEqual([row.name for row in scorecard.targets], rows)
+		self.assertEqual([row.target for row in scorecard.targets], [200.0] * 12)
+		version = frappe.get_last_doc(
+			"Version", filters={"ref_doctype": "KPI Scorecard", "docname": scorecard.name}
+		)
+		changes = frappe.parse_json(version.data)
+		self.assertFalse(changes.get("added") or changes.get("removed"))
+
 	def test_quarterly_frequency(self):
 		scorecard = scorecard_doc(
 			[{"kpi": "T-REV", "weight": 100, "target": 1000}], frequency="Quarterly"
