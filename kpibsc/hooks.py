@@ -48,3 +48,11 @@ has_permission = {
 	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_has_permission",
 	"KPI Result": "kpibsc.kpibsc.permissions.result_has_permission",
 }
+
+# Scheduled Tasks
+# ---------------
+
+scheduler_events = {
+	# fill draft measurements from ERPNext documents (KPIs with an ERPNext Query source)
+	"daily_long": ["kpibsc.kpibsc.services.actuals.refresh_all"],
+}

@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from kpibsc.engine import Method
+from kpibsc.kpibsc.services.actuals import validate_source
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 
 SMART_FIELDS = (
@@ -21,6 +22,7 @@ class KPI(Document):
 		self.set_smart_completeness()
 		self.validate_bounds()
 		self.validate_scoring_settings()
+		validate_source(self)
 
 	def set_smart_completeness(self):
 		filled = sum(1 for fieldname in SMART_FIELDS if (self.get(fieldname) or "").strip())

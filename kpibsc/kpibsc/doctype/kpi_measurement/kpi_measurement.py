@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate, now_datetime
 
+from kpibsc.kpibsc.services.actuals import formula_actuals
 from kpibsc.kpibsc.services.scorecards import get_kpis
 
 
@@ -27,6 +28,7 @@ class KPIMeasurement(Document):
 		self.validate_duplicate()
 		self.set_items_from_scorecard()
 		self.validate_actuals()
+		self.set_formula_actuals()
 		self.status = "Draft"
 
 	@frappe.whitelist()
@@ -140,6 +142,12 @@ class KPIMeasurement(Document):
 				},
 			)
 
+	def set_formula_actuals(self):
+		"""Formula KPIs are computed from the other rows, whatever was typed in them."""
+		by_kpi = {row.kpi: row for row in self.items}
+		for kpi, value in formula_actuals(self.items).items():
+			_set_actual(by_kpi[kpi], value)
+
 	def validate_actuals(self):
 		kpis = get_kpis([row.kpi for row in self.items])
 		allow_negative = dict(
@@ -171,6 +179,12 @@ class KPIMeasurement(Document):
 				)
 			row.actual_value = flt(value)
 			row.actual = cstr(text)
+
+
+def _set_actual(row, value: float | None):
+	row.has_actual = int(value is not None)
+	row.actual_value = value or 0
+	row.actual = None if value is None else repr(round(value, 6))
 
 
 def normalise_number(typed: str | None) -> str:

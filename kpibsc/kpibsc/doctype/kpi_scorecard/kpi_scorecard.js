@@ -54,6 +54,27 @@ frappe.ui.form.on("KPI Scorecard", {
 			frm.add_custom_button(__("Cascade"), () => cascade_dialog(frm));
 			frm.add_custom_button(__("Recompute Scores"), () => recompute(frm, 0), __("Scores"));
 			frm.add_custom_button(
+				__("Fetch Actuals from ERPNext"),
+				() =>
+					frappe
+						.call({
+							method: "kpibsc.kpibsc.services.actuals.refresh_scorecard_actuals",
+							args: { scorecard: frm.doc.name },
+							freeze: true,
+							freeze_message: __("Reading ERPNext documents…"),
+						})
+						.then(({ message }) =>
+							frappe.show_alert({
+								message: __(
+									"{0} measurements created, {1} updated, {2} approved ones left as they are.",
+									[message.created, message.updated, message.skipped]
+								),
+								indicator: "green",
+							})
+						),
+				__("Scores")
+			);
+			frm.add_custom_button(
 				__("Recompute with Cascaded Scorecards"),
 				() => recompute(frm, 1),
 				__("Scores")
