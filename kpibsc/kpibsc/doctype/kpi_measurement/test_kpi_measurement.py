@@ -9,6 +9,7 @@ from kpibsc.kpibsc.doctype.kpi_measurement.kpi_measurement import (
 	MeasurementPeriodError,
 )
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
+from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.cascade import cascade_scorecard
 from kpibsc.kpibsc.services.recompute import recompute
@@ -163,6 +164,19 @@ class TestKPIMeasurement(KPITestCase):
 			{"scorecard": self.seller_card, "period_start": "2025-02-01", "view": "Year to Date"}
 		)
 		self.assertEqual(next(row for row in rows if row.get("kpi") == "M-REV")["achievement"], 100)
+
+	def test_kpi_achievement_matrix_and_trend(self):
+		self.measurement(**{"M-REV": "30", "M-OTD": "90"}).insert().submit()
+		self.measurement(period="2025-02-01", **{"M-REV": "70", "M-OTD": ""}).insert().submit()
+		columns, rows, _message, chart = kpi_achievement({"scorecard": self.seller_card})
+		self.assertEqual([row["kpi"] for row in rows], ["M-REV", "M-OTD"])  # heaviest first
+		revenue, on_time = rows
+		self.assertEqual((revenue["p_20250101"], revenue["p_20250201"]), (60, 140))
+		self.assertEqual((revenue["trend"], revenue["ytd"]), (80, 100))
+		self.assertIsNone(on_time["p_20250201"])  # not reported, not 0
+		self.assertIsNone(on_time["trend"])
+		self.assertEqual(len([column for column in columns if column["fieldname"].startswith("p_")]), 12)
+		self.assertEqual(len(chart["data"]["datasets"]), 2)
 
 	def test_empty_actual_is_not_reported(self):
 		self.measurement(**{"M-REV": "", "M-OTD": "95"}).insert().submit()

@@ -46,6 +46,11 @@ frappe.ui.form.on("KPI Scorecard", {
 			__("View")
 		);
 		frm.add_custom_button(
+			__("KPI Achievement"),
+			() => frappe.set_route("query-report", "KPI Achievement", { scorecard: frm.doc.name }),
+			__("View")
+		);
+		frm.add_custom_button(
 			__("Measurements"),
 			() => frappe.set_route("List", "KPI Measurement", { scorecard: frm.doc.name }),
 			__("View")

@@ -1,0 +1,35 @@
+frappe.query_reports["KPI Achievement"] = {
+	filters: [
+		{
+			fieldname: "scorecard",
+			label: __("Scorecard"),
+			fieldtype: "Link",
+			options: "KPI Scorecard",
+			reqd: 1,
+		},
+		{
+			fieldname: "figure",
+			label: __("Show"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Achievement", label: __("Achievement") },
+				{ value: "Actual", label: __("Actual") },
+				{ value: "Score", label: __("Score") },
+			],
+			default: "Achievement",
+		},
+	],
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (column.fieldname === "ytd_status" && data && data.ytd_status) {
+			const colour = { Green: "green", Amber: "orange", Red: "red" }[data.ytd_status] || "gray";
+			return `<span class="indicator-pill ${colour}">${__(data.ytd_status)}</span>`;
+		}
+		if (column.fieldname === "trend" && data && data.trend) {
+			const arrow = data.trend > 0 ? "▲" : "▼";
+			const colour = data.trend > 0 ? "var(--green-600)" : "var(--red-600)";
+			return `<span style="color: ${colour}">${arrow} ${value}</span>`;
+		}
+		return value;
+	},
+};

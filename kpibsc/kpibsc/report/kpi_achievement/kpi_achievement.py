@@ -1,0 +1,118 @@
+"""KPI Achievement: the KPIs of a scorecard across its periods (one query on the stored
+results), with the year-to-date figure, the trend over the last two reported periods and a
+line chart."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt, format_date
+
+FIGURES = {"Achievement": "achievement", "Actual": "actual", "Score": "score"}
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	if not filters.scorecard:
+		return [], []
+	frappe.get_doc("KPI Scorecard", filters.scorecard).check_permission("read")
+	figure = FIGURES.get(filters.figure or "Achievement", "achievement")
+	results = read_results(filters.scorecard)
+	if not results:
+		return [], [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
+	periods = sorted({row.period_start for row in results})
+	rows = matrix(results, periods, figure)
+	return columns(periods, figure), rows, None, chart(rows, periods)
+
+
+def read_results(scorecard: str) -> list:
+	result = frappe.qb.DocType("KPI Result")
+	kpi = frappe.qb.DocType("KPI")
+	return (
+		frappe.qb.from_(result)
+		.join(kpi)
+		.on(kpi.name == result.kpi)
+		.select(
+			result.kpi,
+			kpi.kpi_name,
+			kpi.unit,
+			result.weight,
+			result.period_start,
+			result.target,
+			result.actual,
+			result.has_actual,
+			result.achievement,
+			result.score,
+			result.ytd_achievement,
+			result.ytd_actual,
+			result.ytd_score,
+			result.ytd_status,
+		)
+		.where((result.scorecard == scorecard) & (result.node_type == "KPI"))
+		.orderby(result.period_start)
+		.run(as_dict=True)
+	)
+
+
+def period_key(period) -> str:
+	return "p_" + period.strftime("%Y%m%d")
+
+
+def matrix(results: list, periods: list, figure: str) -> list[dict]:
+	rows = {}
+	for result in results:
+		row = rows.setdefault(
+			result.kpi,
+			{
+				"kpi": result.kpi,
+				"kpi_name": result.kpi_name,
+				"unit": result.unit,
+				"weight": flt(result.weight),
+			},
+		)
+		value = result.get(figure) if result.has_actual else None
+		row[period_key(result.period_start)] = value
+		if result.has_actual:  # year to date as of the latest reported period
+			row["ytd"] = result.get("ytd_" + figure)
+			row["ytd_status"] = result.ytd_status
+	for row in rows.values():
+		reported = [row[period_key(period)] for period in periods if row.get(period_key(period)) is not None]
+		row["trend"] = flt(reported[-1] - reported[-2], 2) if len(reported) > 1 else None
+	return sorted(rows.values(), key=lambda row: (-row["weight"], row["kpi"]))
+
+
+def columns(periods: list, figure: str) -> list[dict]:
+	fieldtype = "Percent" if figure == "achievement" else "Float"
+	return [
+		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 90},
+		{"fieldname": "kpi_name", "label": _("KPI Name"), "fieldtype": "Data", "width": 220},
+		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 60},
+		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "width": 70},
+		*(
+			{
+				"fieldname": period_key(period),
+				"label": format_date(period, "MM-yyyy"),
+				"fieldtype": fieldtype,
+				"width": 95,
+			}
+			for period in periods
+		),
+		{"fieldname": "ytd", "label": _("Year to Date"), "fieldtype": fieldtype, "width": 110},
+		{"fieldname": "trend", "label": _("Trend"), "fieldtype": "Float", "width": 80},
+		{"fieldname": "ytd_status", "label": _("Status"), "fieldtype": "Data", "width": 90},
+	]
+
+
+def chart(rows: list[dict], periods: list) -> dict:
+	return {
+		"data": {
+			"labels": [format_date(period, "MM-yyyy") for period in periods],
+			"datasets": [
+				{
+					"name": row["kpi_name"] or row["kpi"],
+					"values": [flt(row.get(period_key(period)), 1) for period in periods],
+				}
+				for row in rows[:8]
+			],
+		},
+		"type": "line",
+		"axisOptions": {"xIsSeries": 1},
+	}
