@@ -8,6 +8,7 @@ from kpibsc.kpibsc.doctype.kpi_measurement.kpi_measurement import (
 	InvalidActualError,
 	MeasurementPeriodError,
 )
+from kpibsc.kpibsc.page.strategy_map.strategy_map import get_strategy_map
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
@@ -154,6 +155,17 @@ class TestKPIMeasurement(KPITestCase):
 		_columns, rows, *_rest = scorecard_ranking({"company": TEST_COMPANY, "view": "Period"})
 		self.assertEqual([row["scorecard"] for row in rows], [self.seller_card])
 		self.assertEqual(scorecards_in_red({"company": TEST_COMPANY}), 0)
+
+	def test_strategy_map_colours_objectives_by_their_score(self):
+		before = get_strategy_map("_Test Measure Strategy")
+		self.assertEqual([row.status for row in before["objectives"]], ["No Data"])
+		self.measurement(**{"M-REV": "30", "M-OTD": "90"}).insert().submit()
+		after = get_strategy_map("_Test Measure Strategy")
+		self.assertEqual([row["name"] for row in after["perspectives"]], ["Financial"])
+		# the department's view of the objective: 30 of its 100 so far
+		self.assertEqual(after["objectives"][0].status, "Red")
+		self.assertEqual(after["objectives"][0].score, 30)
+		self.assertEqual(after["links"], [])
 
 	def test_year_to_date_view(self):
 		self.measurement(**{"M-REV": "30", "M-OTD": "90"}).insert().submit()

@@ -1,0 +1,78 @@
+"""Data for the Strategy Map page: perspectives as bands, objectives with their latest
+status, and the "supports" links (three queries)."""
+
+import frappe
+from frappe import _
+
+LEVEL_ORDER = {"Company": 2, "Department": 1, "Employee": 0}
+
+
+@frappe.whitelist()
+def get_strategy_map(strategy: str) -> dict:
+	frappe.get_doc("Strategy", strategy).check_permission("read")
+	objective = frappe.qb.DocType("Strategic Objective")
+	link = frappe.qb.DocType("Strategic Objective Link")
+	result = frappe.qb.DocType("KPI Result")
+	perspective = frappe.qb.DocType("BSC Perspective")
+	objectives = (
+		frappe.qb.from_(objective)
+		.select(
+			objective.name,
+			objective.objective_name,
+			objective.perspective,
+			objective.level,
+			objective.department,
+			objective.parent_strategic_objective,
+		)
+		.where(objective.strategy == strategy)
+		.orderby(objective.lft)
+		.run(as_dict=True)
+	)
+	names = [row.name for row in objectives] or [""]
+	links = (
+		frappe.qb.from_(link)
+		.select(link.parent.as_("source"), link.objective.as_("target"))
+		.where(link.parent.isin(names) & (link.parenttype == "Strategic Objective"))
+		.run(as_dict=True)
+	)
+	# year to date at the latest reported period; the company's scorecard before a
+	# department's, a department's before a person's
+	scores = (
+		frappe.qb.from_(result)
+		.select(
+			result.objective, result.scorecard_for, result.period_start, result.ytd_score, result.ytd_status
+		)
+		.where(
+			result.objective.isin(names)
+			& (result.node_type == "Objective")
+			& (result.status != "No Data")
+		)
+		.orderby(result.period_start)
+		.run(as_dict=True)
+	)
+	latest = {}
+	for row in scores:
+		rank = (LEVEL_ORDER.get(row.scorecard_for, 0), row.period_start)
+		if row.objective not in latest or rank >= latest[row.objective][0]:
+			latest[row.objective] = (rank, row)
+	for row in objectives:
+		found = latest.get(row.name)
+		row.score = found[1].ytd_score if found else None
+		row.status = found[1].ytd_status if found else "No Data"
+	perspectives = (
+		frappe.qb.from_(perspective)
+		.select(perspective.name, perspective.sort_order, perspective.color)
+		.orderby(perspective.sort_order)
+		.run(as_dict=True)
+	)
+	used = {row.perspective for row in objectives}
+	return {
+		"perspectives": [
+			# translated at runtime: BSC Perspective is a translated DocType
+			{"name": row.name, "label": _(row.name), "color": row.color}
+			for row in perspectives
+			if row.name in used
+		],
+		"objectives": objectives,
+		"links": links,
+	}
