@@ -43,9 +43,7 @@ def get_strategy_map(strategy: str) -> dict:
 			result.objective, result.scorecard_for, result.period_start, result.ytd_score, result.ytd_status
 		)
 		.where(
-			result.objective.isin(names)
-			& (result.node_type == "Objective")
-			& (result.status != "No Data")
+			result.objective.isin(names) & (result.node_type == "Objective") & (result.status != "No Data")
 		)
 		.orderby(result.period_start)
 		.run(as_dict=True)
