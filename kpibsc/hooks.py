@@ -53,6 +53,8 @@ has_permission = {
 # ---------------
 
 scheduler_events = {
+	# to-dos for measurements due in the past week
+	"daily": ["kpibsc.kpibsc.services.reminders.remind_due_measurements"],
 	# fill draft measurements from ERPNext documents (KPIs with an ERPNext Query source)
 	"daily_long": ["kpibsc.kpibsc.services.actuals.refresh_all"],
 }

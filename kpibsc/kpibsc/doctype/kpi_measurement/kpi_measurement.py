@@ -6,6 +6,7 @@ from frappe.model.document import Document
 from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate, now_datetime
 
 from kpibsc.kpibsc.services.actuals import formula_actuals
+from kpibsc.kpibsc.services.reminders import ask_for_approval, close_approval
 from kpibsc.kpibsc.services.scorecards import get_kpis
 
 
@@ -38,13 +39,18 @@ class KPIMeasurement(Document):
 			self.set_period()
 			self.set_items_from_scorecard()
 
+	def on_update(self):
+		ask_for_approval(self)
+
 	def on_submit(self):
 		self.db_set({"status": "Approved", "approved_by": frappe.session.user, "approved_on": now_datetime()})
+		close_approval(self)
 		if not self.flags.skip_recompute:  # bulk loaders recompute once at the end
 			queue_recompute(self.scorecard)
 
 	def on_cancel(self):
 		self.db_set("status", "Cancelled")
+		close_approval(self)
 		queue_recompute(self.scorecard)
 
 	def validate_scorecard(self):

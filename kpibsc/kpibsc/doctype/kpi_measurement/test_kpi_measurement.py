@@ -258,6 +258,27 @@ class TestKPIMeasurement(KPITestCase):
 			{row.scorecard for row in frappe.get_list("KPI Result", fields=["scorecard"])}, {self.seller_card}
 		)
 
+	def test_approval_and_due_reminders_are_to_dos(self):
+		frappe.set_user(SELLER)
+		doc = self.measurement(**{"M-REV": "50"}).insert()
+		frappe.set_user("Administrator")
+		todo = {"reference_type": "KPI Measurement", "reference_name": doc.name, "allocated_to": HEAD}
+		self.assertEqual(frappe.db.get_value("ToDo", todo, "status"), "Open")
+		doc.submit()
+		self.assertEqual(frappe.db.get_value("ToDo", todo, "status"), "Closed")
+
+		from kpibsc.kpibsc.services.reminders import remind_due_measurements
+
+		frappe.db.set_value("KPI Scorecard", [self.other_card, self.department_card.name], "status", "Active")
+		# January has ended: the other seller has no measurement, the department neither
+		self.assertEqual(remind_due_measurements("2025-02-03"), 2)
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": self.other_card, "allocated_to": OTHER}))
+		self.assertTrue(
+			frappe.db.exists("ToDo", {"reference_name": self.department_card.name, "allocated_to": HEAD})
+		)
+		self.assertEqual(remind_due_measurements("2025-02-04"), 0)  # reminded once per period
+		self.assertEqual(remind_due_measurements("2025-03-20"), 0)  # more than a week after the period
+
 	def test_recompute_queries_do_not_grow_with_scorecards(self):
 		self.measurement(**{"M-REV": "60"}).insert().submit()
 		self.measurement(self.other_card, **{"M-REV": "40"}).insert().submit()

@@ -1,0 +1,133 @@
+"""Reminders through Frappe's ToDo (assignments): measurements waiting for approval go to
+the department head, measurements due go to the scorecard's owner."""
+
+import frappe
+from frappe import _
+from frappe.desk.form.assign_to import add as assign
+from frappe.desk.form.assign_to import close_all_assignments
+from frappe.utils import add_days, format_date, getdate
+
+from kpibsc.kpibsc.permissions import managed_departments
+
+DUE_WINDOW_DAYS = 7
+
+
+def head_users(departments: list[str]) -> dict[str, str]:
+	"""Department -> the user of its KPI department head (one query)."""
+	department = frappe.qb.DocType("Department")
+	employee = frappe.qb.DocType("Employee")
+	rows = (
+		frappe.qb.from_(department)
+		.join(employee)
+		.on(employee.name == department.kpi_department_head)
+		.select(department.name, employee.user_id)
+		.where(department.name.isin(departments or [""]) & employee.user_id.isnotnull())
+		.run()
+	)
+	return dict(rows)
+
+
+def ask_for_approval(measurement):
+	"""A draft saved by someone who may not approve it lands on the head's to-do list."""
+	approvable = managed_departments()
+	if approvable is None or measurement.department in approvable:
+		return  # the approver saved it themselves
+	head = head_users([measurement.department]).get(measurement.department)
+	if head and head != frappe.session.user:
+		assign(
+			{
+				"assign_to": [head],
+				"doctype": measurement.doctype,
+				"name": measurement.name,
+				"description": _("Approve the actuals of {0} for the period from {1}.").format(
+					measurement.scorecard_title or measurement.scorecard,
+					format_date(measurement.period_start),
+				),
+			},
+			ignore_permissions=True,
+		)
+
+
+def close_approval(measurement):
+	close_all_assignments(measurement.doctype, measurement.name, ignore_permissions=True)
+
+
+def remind_due_measurements(today=None) -> int:
+	"""Scheduler (daily): periods that ended in the last week without a measurement."""
+	today = getdate(today)
+	scorecard = frappe.qb.DocType("KPI Scorecard")
+	target = frappe.qb.DocType("KPI Scorecard Target")
+	due = (
+		frappe.qb.from_(target)
+		.join(scorecard)
+		.on(scorecard.name == target.parent)
+		.select(
+			scorecard.name,
+			scorecard.title,
+			scorecard.scorecard_for,
+			scorecard.department,
+			scorecard.employee,
+			target.period_start,
+			target.period_end,
+		)
+		.distinct()
+		.where(
+			(scorecard.status == "Active")
+			& (scorecard.scorecard_for != "Company")
+			& target.period_end[add_days(today, -DUE_WINDOW_DAYS) : add_days(today, -1)]
+		)
+		.run(as_dict=True)
+	)
+	if not due:
+		return 0
+	names = list({row.name for row in due})
+	measured = {
+		(row.scorecard, row.period_start)
+		for row in frappe.get_all(
+			"KPI Measurement",
+			filters={"scorecard": ("in", names), "docstatus": ("<", 2)},
+			fields=["scorecard", "period_start"],
+		)
+	}
+	employee_users = dict(
+		frappe.get_all(
+			"Employee",
+			filters={"name": ("in", [row.employee for row in due if row.employee] or [""])},
+			fields=["name", "user_id"],
+			as_list=True,
+		)
+	)
+	heads = head_users([row.department for row in due if row.department])
+	reminded = {
+		(todo.reference_name, todo.description)
+		for todo in frappe.get_all(
+			"ToDo",
+			filters={"reference_type": "KPI Scorecard", "reference_name": ("in", names)},
+			fields=["reference_name", "description"],
+		)
+	}
+	count = 0
+	for row in due:
+		if (row.name, row.period_start) in measured:
+			continue
+		user = (
+			employee_users.get(row.employee) if row.scorecard_for == "Employee" else heads.get(row.department)
+		)
+		description = _("Enter the actuals of {0} for the period from {1} to {2}.").format(
+			row.title, format_date(row.period_start), format_date(row.period_end)
+		)
+		if not user or (row.name, description) in reminded:
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": user,
+				"reference_type": "KPI Scorecard",
+				"reference_name": row.name,
+				"description": description,
+				"date": add_days(row.period_end, DUE_WINDOW_DAYS),
+			}
+		).insert(ignore_permissions=True)
+		reminded.add((row.name, description))
+		count += 1
+	return count
