@@ -22,6 +22,12 @@ KPI_FIELDS = (
 	"allow_negative",
 	"frequency",
 	"data_source",
+	"source_doctype",
+	"source_aggregate",
+	"source_field",
+	"source_date_field",
+	"source_employee_field",
+	"source_department_field",
 	*SMART_FIELDS,
 )
 TRANSLATED_FIELDS = (

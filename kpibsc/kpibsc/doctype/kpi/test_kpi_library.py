@@ -33,3 +33,18 @@ class TestKPILibrary(KPITestCase):
 	def test_needs_permission_to_create_kpis(self):
 		frappe.set_user("Guest")
 		self.assertRaises(frappe.PermissionError, load_kpi_library, ["Sales"])
+
+	def test_library_sources_name_real_fields(self):
+		from kpibsc.kpibsc.services.actuals import validate_query_source
+		from kpibsc.kpibsc.services.kpi_library import kpi_record
+
+		connected = [
+			(category, definition)
+			for category, definitions in read_library().items()
+			for definition in definitions
+			if definition.get("source_doctype")
+		]
+		self.assertGreaterEqual(len(connected), 2)
+		for category, definition in connected:
+			# the checks a KPI Manager's save runs: fields exist in this ERPNext, right types
+			validate_query_source(frappe.get_doc(kpi_record(definition, category, "en")))
