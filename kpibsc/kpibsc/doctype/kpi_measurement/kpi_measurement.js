@@ -34,8 +34,11 @@ frappe.ui.form.on("KPI Measurement Item", {
 		// the server reads "1234.5"
 		const row = locals[cdt][cdn];
 		const typed = (row.actual || "").trim();
-		if (!typed) return;
+		// setting the plain value fires this handler again; converting "1234.5" a second
+		// time would read its dot as a thousands separator on a "#.###,##" site
+		if (!typed || typed === row.__plain_actual) return;
 		const plain = String(flt(typed));
+		row.__plain_actual = plain;
 		if (/[0-9]/.test(typed) && plain !== typed) {
 			frappe.model.set_value(cdt, cdn, "actual", plain);
 		}

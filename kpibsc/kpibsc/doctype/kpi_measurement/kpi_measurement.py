@@ -111,7 +111,8 @@ class KPIMeasurement(Document):
 
 	def set_items_from_scorecard(self):
 		"""One row per scorecard item, with the period's target; typed actuals are kept."""
-		typed = {row.kpi: row for row in self.items}
+		# the form starts with one blank row: it is not a KPI of anyone's
+		typed = {row.kpi: row for row in self.items if row.kpi}
 		item = frappe.qb.DocType("KPI Scorecard Item")
 		target = frappe.qb.DocType("KPI Scorecard Target")
 		rows = (

@@ -7,7 +7,9 @@ frappe.query_reports["Balanced Scorecard"] = {
 			label: __("Scorecard"),
 			fieldtype: "Link",
 			options: "KPI Scorecard",
-			reqd: 1,
+			// not reqd, and refreshed in onload: opened with ?scorecard=… the report first
+			// ran with the filter still empty ("Please set filters") and did not run again
+
 		},
 		{
 			fieldname: "period_start",
@@ -30,7 +32,14 @@ frappe.query_reports["Balanced Scorecard"] = {
 	name_field: "name",
 	parent_field: "parent",
 	initial_depth: 3,
+	onload(report) {
+		// run again once the scorecard filter (a Link, validated over ajax) holds its value
+		frappe.after_ajax(() => report.get_filter_value("scorecard") && report.refresh());
+	},
 	formatter(value, row, column, data, default_formatter) {
+		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
+			return ""; // no target or actual on an objective, nothing reported: blank, not 0
+		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "status" && data && data.status) {
 			const colour = STATUS_COLOURS[data.status] || "gray";

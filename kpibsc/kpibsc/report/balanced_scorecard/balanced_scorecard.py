@@ -11,7 +11,7 @@ STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
 def execute(filters: dict | None = None):
 	filters = frappe._dict(filters or {})
 	if not filters.scorecard:
-		return columns(), []
+		return columns(), [], _("Choose a scorecard.")
 	frappe.get_doc("KPI Scorecard", filters.scorecard).check_permission("read")
 	results = read_results(filters.scorecard)
 	if not results:

@@ -5,7 +5,9 @@ frappe.query_reports["KPI Achievement"] = {
 			label: __("Scorecard"),
 			fieldtype: "Link",
 			options: "KPI Scorecard",
-			reqd: 1,
+			// not reqd, and refreshed in onload: opened with ?scorecard=… the report first
+			// ran with the filter still empty ("Please set filters") and did not run again
+
 		},
 		{
 			fieldname: "figure",
@@ -19,7 +21,14 @@ frappe.query_reports["KPI Achievement"] = {
 			default: "Achievement",
 		},
 	],
+	onload(report) {
+		// run again once the scorecard filter (a Link, validated over ajax) holds its value
+		frappe.after_ajax(() => report.get_filter_value("scorecard") && report.refresh());
+	},
 	formatter(value, row, column, data, default_formatter) {
+		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
+			return ""; // no target or actual on an objective, nothing reported: blank, not 0
+		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "ytd_status" && data && data.ytd_status) {
 			const colour = { Green: "green", Amber: "orange", Red: "red" }[data.ytd_status] || "gray";

@@ -12,7 +12,7 @@ FIGURES = {"Achievement": "achievement", "Actual": "actual", "Score": "score"}
 def execute(filters: dict | None = None):
 	filters = frappe._dict(filters or {})
 	if not filters.scorecard:
-		return [], []
+		return [], [], _("Choose a scorecard.")
 	frappe.get_doc("KPI Scorecard", filters.scorecard).check_permission("read")
 	figure = FIGURES.get(filters.figure or "Achievement", "achievement")
 	results = read_results(filters.scorecard)

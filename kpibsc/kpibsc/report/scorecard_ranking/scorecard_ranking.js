@@ -42,6 +42,9 @@ frappe.query_reports["Scorecard Ranking"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
+		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
+			return ""; // no target or actual on an objective, nothing reported: blank, not 0
+		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "status" && data && data.status) {
 			const colour = { Green: "green", Amber: "orange", Red: "red" }[data.status] || "gray";
