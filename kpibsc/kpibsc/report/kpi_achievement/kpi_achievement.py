@@ -85,7 +85,7 @@ def columns(periods: list, figure: str) -> list[dict]:
 		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 90},
 		{"fieldname": "kpi_name", "label": _("KPI Name"), "fieldtype": "Data", "width": 220},
 		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 60},
-		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "width": 70},
+		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "precision": 1, "width": 70},
 		*(
 			{
 				"fieldname": period_key(period),
@@ -95,8 +95,14 @@ def columns(periods: list, figure: str) -> list[dict]:
 			}
 			for period in periods
 		),
-		{"fieldname": "ytd", "label": _("Year to Date"), "fieldtype": fieldtype, "width": 110},
-		{"fieldname": "trend", "label": _("Trend"), "fieldtype": "Float", "width": 80},
+		{
+			"fieldname": "ytd",
+			"label": _("Year to Date"),
+			"fieldtype": fieldtype,
+			"precision": 1,
+			"width": 110,
+		},
+		{"fieldname": "trend", "label": _("Trend"), "fieldtype": "Float", "precision": 1, "width": 80},
 		{"fieldname": "ytd_status", "label": _("Status"), "fieldtype": "Data", "width": 90},
 	]
 
