@@ -20,7 +20,8 @@ def execute(filters: dict | None = None):
 		return [], [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
 	periods = sorted({row.period_start for row in results})
 	rows = matrix(results, periods, figure)
-	return columns(periods, figure), rows, None, chart(rows, periods)
+	reported = [period for period in periods if any(row.get(period_key(period)) is not None for row in rows)]
+	return columns(periods, figure), rows, None, chart(rows, reported)
 
 
 def read_results(scorecard: str) -> list:
@@ -69,9 +70,9 @@ def matrix(results: list, periods: list, figure: str) -> list[dict]:
 			},
 		)
 		value = result.get(figure) if result.has_actual else None
-		row[period_key(result.period_start)] = value
+		row[period_key(result.period_start)] = None if value is None else round(value, 2)
 		if result.has_actual:  # year to date as of the latest reported period
-			row["ytd"] = result.get("ytd_" + figure)
+			row["ytd"] = round(result.get("ytd_" + figure) or 0, 2)
 			row["ytd_status"] = result.ytd_status
 	for row in rows.values():
 		reported = [row[period_key(period)] for period in periods if row.get(period_key(period)) is not None]
@@ -108,6 +109,7 @@ def columns(periods: list, figure: str) -> list[dict]:
 
 
 def chart(rows: list[dict], periods: list) -> dict:
+	"""Lines over the periods reported so far (later periods would plot as zeros)."""
 	return {
 		"data": {
 			"labels": [format_date(period, "MM-yyyy") for period in periods],
