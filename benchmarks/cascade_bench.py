@@ -40,18 +40,9 @@ def questions() -> int:
 
 
 def ensure_company():
-	if not frappe.db.exists("Company", COMPANY):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": COMPANY,
-				"abbr": ABBR,
-				"default_currency": "VND",
-				"country": "Vietnam",
-				"create_chart_of_accounts_based_on": "Standard Template",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
+	from kpibsc.tests.factories import make_company
+
+	make_company(COMPANY, ABBR)
 	departments = []
 	for name in DEPARTMENTS:
 		department = f"Bench {name} - {ABBR}"
@@ -112,6 +103,16 @@ def ensure_employees(count: int, departments: list[str]):
 	print(f"created {count - have} employees")
 
 
+def bench_employees(limit: int) -> list[str]:
+	return frappe.get_all(
+		"Employee",
+		filters={"company": COMPANY, "status": "Active"},
+		pluck="name",
+		order_by="name",
+		limit=limit,
+	)
+
+
 def company_scorecard(year: int):
 	weight = 100 / len(KPIS)
 	return frappe.get_doc(
@@ -144,13 +145,7 @@ def run(employees: int, year: int) -> dict:
 	from kpibsc.kpibsc.services.cascade import make_plan, write_plan
 
 	scorecard = company_scorecard(year)
-	wanted = frappe.get_all(
-		"Employee",
-		filters={"company": COMPANY, "status": "Active"},
-		pluck="name",
-		order_by="name",
-		limit=employees,
-	)
+	wanted = bench_employees(employees)
 	first, first_time, first_queries = measure(
 		lambda: write_plan(make_plan(scorecard.name, "Employee", units=wanted))
 	)
@@ -184,13 +179,7 @@ def per_document_baseline(count: int, year: int) -> dict:
 	from kpibsc.kpibsc.services.cascade import make_plan
 
 	scorecard = company_scorecard(year)
-	wanted = frappe.get_all(
-		"Employee",
-		filters={"company": COMPANY, "status": "Active"},
-		pluck="name",
-		order_by="name",
-		limit=count,
-	)
+	wanted = bench_employees(count)
 	plan = make_plan(scorecard.name, "Employee", units=wanted)
 
 	def insert_all():

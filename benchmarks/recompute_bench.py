@@ -21,7 +21,7 @@ import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cascade_bench import COMPANY, company_scorecard, ensure_company, ensure_employees, measure
+from cascade_bench import bench_employees, company_scorecard, ensure_company, ensure_employees, measure
 
 
 def approved_measurements(scorecards: list[str], seed: int = 11):
@@ -89,13 +89,7 @@ def main():
 
 		ensure_employees(arguments.employees, ensure_company())
 		company = company_scorecard(arguments.year)
-		wanted = frappe.get_all(
-			"Employee",
-			filters={"company": COMPANY, "status": "Active"},
-			pluck="name",
-			order_by="name",
-			limit=arguments.employees,
-		)
+		wanted = bench_employees(arguments.employees)
 		write_plan(make_plan(company.name, "Employee", units=wanted))
 		children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company.name}, pluck="name")
 		measurements, items = approved_measurements(children)
