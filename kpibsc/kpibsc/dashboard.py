@@ -42,26 +42,17 @@ def scorecards_in_red(filters: str | dict | None = None) -> int:
 def company_score(filters: str | dict | None = None) -> float:
 	"""Year-to-date score of the company scorecard, at its latest scored period."""
 	result = frappe.qb.DocType("KPI Result")
+	company_scores = (
+		(result.node_type == "Scorecard")
+		& (result.scorecard_for == "Company")
+		& (result.company == _company(filters))
+		& (result.ytd_status != "No Data")
+	)
+	latest = frappe.qb.from_(result).select(Max(result.period_start)).where(company_scores)
 	rows = (
 		frappe.qb.from_(result)
 		.select(Avg(result.ytd_score))
-		.where(
-			(result.node_type == "Scorecard")
-			& (result.scorecard_for == "Company")
-			& (result.company == _company(filters))
-			& (result.ytd_status != "No Data")
-			& (
-				result.period_start
-				== frappe.qb.from_(result)
-				.select(Max(result.period_start))
-				.where(
-					(result.node_type == "Scorecard")
-					& (result.scorecard_for == "Company")
-					& (result.company == _company(filters))
-					& (result.ytd_status != "No Data")
-				)
-			)
-		)
+		.where(company_scores & (result.period_start == latest))
 		.run()
 	)
 	return round(rows[0][0] or 0, 1) if rows else 0

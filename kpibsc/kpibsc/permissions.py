@@ -62,34 +62,42 @@ def _department_head_of(doc, user: str) -> tuple[bool, str | None]:
 	return heads, employee
 
 
-def scorecard_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+def _owner_permission(doc, ptype: str, user: str | None, head_may, own_may) -> bool:
+	"""Managers may do anything; the department head what `head_may(ptype)` allows; the
+	employee whose document it is what `own_may(ptype)` allows."""
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return True
 	heads, employee = _department_head_of(doc, user)
 	if heads:
-		return True
-	# An employee reads their own scorecard; only managers and department heads change it.
-	return bool(employee) and doc.employee == employee and ptype in READ_TYPES
+		return head_may(ptype)
+	return bool(employee) and doc.employee == employee and own_may(ptype)
+
+
+def _anything(ptype: str) -> bool:
+	return True
+
+
+def _reading(ptype: str) -> bool:
+	return ptype in READ_TYPES
+
+
+def _entering(ptype: str) -> bool:
+	# employees enter their own actuals; approving (submit) and cancelling is for their head
+	return ptype not in ("submit", "cancel", "delete")
+
+
+def scorecard_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	# an employee reads their own scorecard; only managers and department heads change it
+	return _owner_permission(doc, ptype, user, head_may=_anything, own_may=_reading)
 
 
 def measurement_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	if _is_manager(user):
-		return True
-	heads, employee = _department_head_of(doc, user)
-	if heads:
-		return True
-	# Employees enter their own actuals; approving (submit) and cancelling is for their head.
-	return bool(employee) and doc.employee == employee and ptype not in ("submit", "cancel", "delete")
+	return _owner_permission(doc, ptype, user, head_may=_anything, own_may=_entering)
 
 
 def result_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	if _is_manager(user):
-		return True
-	heads, employee = _department_head_of(doc, user)
-	return ptype in READ_TYPES and (heads or (bool(employee) and doc.employee == employee))
+	return _owner_permission(doc, ptype, user, head_may=_reading, own_may=_reading)
 
 
 READ_TYPES = ("read", "print", "email", "report", "export")

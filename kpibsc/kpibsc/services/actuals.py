@@ -24,6 +24,16 @@ from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 NUMERIC_FIELDTYPES = {"Int", "Float", "Currency", "Percent", "Duration"}
 STANDARD_FIELDS = {"name", "owner", "creation", "modified", "docstatus"}
+# The KPI fields that declare an ERPNext Query source (the library ships them too).
+QUERY_SOURCE_FIELDS = (
+	"source_doctype",
+	"source_aggregate",
+	"source_field",
+	"source_date_field",
+	"source_employee_field",
+	"source_department_field",
+	"source_filters",
+)
 
 
 class DataSourceError(frappe.ValidationError):
@@ -255,16 +265,7 @@ def group_by_kpi(items: list) -> list[tuple]:
 		for row in frappe.get_all(
 			"KPI",
 			filters={"name": ("in", list({item.kpi for item in items}))},
-			fields=[
-				"name",
-				"source_doctype",
-				"source_aggregate",
-				"source_field",
-				"source_date_field",
-				"source_employee_field",
-				"source_department_field",
-				"source_filters",
-			],
+			fields=["name", *QUERY_SOURCE_FIELDS],
 		)
 	}
 	grouped = {}

@@ -516,17 +516,15 @@ def child_parent_row(plan: CascadePlan, unit: ChildUnit, name: str, old, now, us
 
 def child_item_rows(plan: CascadePlan, parent_row, old_items: list, position: int, now, user) -> list:
 	"""The child's own items as they were, and the cascaded ones set from the parent."""
-	by_source = {row.source_item: row for row in old_items if row.source_item}
-	by_kpi = {row.kpi: row for row in old_items}
 	rows = [frappe._dict(row) for row in old_items]
+	by_source = {row.source_item: row for row in rows if row.source_item}
+	by_kpi = {row.kpi: row for row in rows}
 	for item in plan.items:
 		row = by_source.get(item.name) or by_kpi.get(item.kpi)
 		if row is None:
 			row = frappe._dict(name=frappe.generate_hash(length=10), creation=now, owner=user)
 			row.update(weight=flt(item.weight), cascade_mode=None, docstatus=0)
 			rows.append(row)
-		else:
-			row = next(candidate for candidate in rows if candidate.name == row.name)
 		row.update({fieldname: item.get(fieldname) for fieldname in ITEM_FIELDS_FROM_PARENT})
 		row.update(plan.values[item.name][position])
 		row.update(source_item=item.name, modified=now, modified_by=user)

@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 
 from kpibsc.kpibsc.doctype.kpi.kpi import SMART_FIELDS
+from kpibsc.kpibsc.services.actuals import QUERY_SOURCE_FIELDS
 
 LIBRARY = Path(__file__).resolve().parents[1] / "kpi_library"
 KPI_FIELDS = (
@@ -22,12 +23,7 @@ KPI_FIELDS = (
 	"allow_negative",
 	"frequency",
 	"data_source",
-	"source_doctype",
-	"source_aggregate",
-	"source_field",
-	"source_date_field",
-	"source_employee_field",
-	"source_department_field",
+	*QUERY_SOURCE_FIELDS,
 	*SMART_FIELDS,
 )
 TRANSLATED_FIELDS = (

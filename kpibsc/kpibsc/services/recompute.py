@@ -65,7 +65,7 @@ def recompute(scorecards: list[str], show_progress: bool = False) -> dict:
 	progress(40, _("Scoring"))
 	results = score(data, targets)
 	progress(70, _("Writing results"))
-	write(results, targets)
+	write(results, targets, data.scorecards)
 	progress(100, _("Done"))
 	return {"scorecards": len(targets), "results": len(results)}
 
@@ -380,20 +380,14 @@ def rolled_up_results(frame: pd.DataFrame, bands: StatusBands) -> pd.DataFrame:
 # -- write ------------------------------------------------------------------------------------
 
 
-def write(results: pd.DataFrame, scorecards: set[str]):
-	"""Replace the scorecards' stored results: one delete, then multi-row inserts."""
+def write(results: pd.DataFrame, scorecards: set[str], owners: pd.DataFrame):
+	"""Replace the scorecards' stored results: one delete, then multi-row inserts.
+	`owners` is the scorecards frame `read` already holds (name and owner fields)."""
 	table = frappe.qb.DocType("KPI Result")
 	frappe.qb.from_(table).delete().where(table.scorecard.isin(list(scorecards))).run()
 	if results.empty:
 		return
-	owner = frappe.qb.DocType("KPI Scorecard")
-	owners = pd.DataFrame(
-		frappe.qb.from_(owner)
-		.select(owner.name, *(owner[field] for field in RESULT_SCORECARD_FIELDS))
-		.where(owner.name.isin(list(scorecards)))
-		.run(),
-		columns=["scorecard", *RESULT_SCORECARD_FIELDS],
-	)
+	owners = owners[["name", *RESULT_SCORECARD_FIELDS]].rename(columns={"name": "scorecard"})
 	results = results.merge(owners, on="scorecard", how="left")
 	# row names: one random prefix per run and a counter, instead of a hash per row
 	prefix = frappe.generate_hash(length=6)

@@ -10,20 +10,13 @@ frappe.listview_settings["KPI"] = {
 						fieldtype: "MultiSelectPills",
 						label: __("Categories"),
 						description: __("Leave empty to load every category."),
+						// the library's categories are the KPI's Category options
 						get_data: () =>
-							[
-								"Sales",
-								"Engineering",
-								"Accounting",
-								"Design",
-								"HR",
-								"Training",
-								"Administration",
-								"IT",
-								"Company",
-								"Group",
-								"Individual",
-							].map((value) => ({ value, description: __(value) })),
+							frappe.meta
+								.get_docfield("KPI", "category")
+								.options.split("\n")
+								.filter(Boolean)
+								.map((value) => ({ value, description: __(value) })),
 					},
 					{
 						fieldname: "language",

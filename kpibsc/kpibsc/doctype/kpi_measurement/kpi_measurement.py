@@ -7,7 +7,6 @@ from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate
 
 from kpibsc.kpibsc.services.actuals import formula_actuals
 from kpibsc.kpibsc.services.reminders import ask_for_approval, close_approval
-from kpibsc.kpibsc.services.scorecards import get_kpis
 
 
 class DuplicateMeasurementError(frappe.ValidationError):
@@ -156,10 +155,12 @@ class KPIMeasurement(Document):
 			_set_actual(by_kpi[kpi], value)
 
 	def validate_actuals(self):
-		kpis = get_kpis([row.kpi for row in self.items])
 		allow_negative = dict(
 			frappe.get_all(
-				"KPI", filters={"name": ("in", list(kpis))}, fields=["name", "allow_negative"], as_list=True
+				"KPI",
+				filters={"name": ("in", [row.kpi for row in self.items])},
+				fields=["name", "allow_negative"],
+				as_list=True,
 			)
 		)
 		for row in self.items:
