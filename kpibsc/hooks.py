@@ -56,5 +56,19 @@ scheduler_events = {
 	# to-dos for measurements due in the past week
 	"daily": ["kpibsc.kpibsc.services.reminders.remind_due_measurements"],
 	# fill draft measurements from ERPNext documents (KPIs with an ERPNext Query source)
-	"daily_long": ["kpibsc.kpibsc.services.actuals.refresh_all"],
+	"daily_long": [
+		"kpibsc.kpibsc.services.actuals.refresh_all",
+		# open tasks fall due without a save: rates of task-based KPIs move daily
+		"kpibsc.kpibsc.services.work.recompute_task_scorecards",
+	],
+}
+
+doc_events = {
+	# tasks and initiatives linked to objectives and scorecard items (custom fields)
+	"Task": {
+		"validate": "kpibsc.kpibsc.services.work.validate_task",
+		"on_update": "kpibsc.kpibsc.services.work.task_changed",
+		"after_delete": "kpibsc.kpibsc.services.work.task_changed",
+	},
+	"Project": {"validate": "kpibsc.kpibsc.services.work.validate_project"},
 }

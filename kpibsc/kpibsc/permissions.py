@@ -101,3 +101,17 @@ def result_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 
 
 READ_TYPES = ("read", "print", "email", "report", "export")
+
+
+def may_see_employee(employee: str, user: str | None = None) -> bool:
+	"""A KPI Manager sees everyone's work; a department head the department's; others their own."""
+	user = user or frappe.session.user
+	if _is_manager(user):
+		return True
+	own = _employee_of(user)
+	if not own:
+		return False
+	if own == employee:
+		return True
+	department = frappe.db.get_value("Employee", employee, "department")
+	return bool(department and department in headed_departments(own))

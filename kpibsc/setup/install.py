@@ -39,6 +39,85 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"module": "KPIBSC",
 			}
 		],
+		"Task": [
+			{
+				"fieldname": "kpi_section",
+				"fieldtype": "Section Break",
+				"label": _("Strategy and KPIs"),
+				"insert_after": "is_milestone",
+				"collapsible": 1,
+				"collapsible_depends_on": "eval:doc.strategic_objective || doc.kpi_scorecard",
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "strategic_objective",
+				"fieldtype": "Link",
+				"label": _("Strategic Objective"),
+				"options": "Strategic Objective",
+				"insert_after": "kpi_section",
+				"in_standard_filter": 1,
+				"description": _("The objective this task serves."),
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "kpi_scorecard",
+				"fieldtype": "Link",
+				"label": _("KPI Scorecard"),
+				"options": "KPI Scorecard",
+				"insert_after": "strategic_objective",
+				"in_standard_filter": 1,
+				"search_index": 1,
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "kpi_column",
+				"fieldtype": "Column Break",
+				"insert_after": "kpi_scorecard",
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "kpi",
+				"fieldtype": "Link",
+				"label": _("KPI"),
+				"options": "KPI",
+				"insert_after": "kpi_column",
+				"depends_on": "eval:doc.kpi_scorecard",
+				"description": _("The scorecard item this task counts for, when its KPI is Task Based."),
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "kpi_weight",
+				"fieldtype": "Float",
+				"label": _("KPI Weight"),
+				"default": "1",
+				"insert_after": "kpi",
+				"depends_on": "eval:doc.kpi",
+				"description": _(
+					"How much this task counts in the KPI's rates, against the item's other tasks."
+				),
+				"module": "KPIBSC",
+			},
+		],
+		"Project": [
+			{
+				"fieldname": "is_strategic_initiative",
+				"fieldtype": "Check",
+				"label": _("Strategic Initiative"),
+				"insert_after": "department",
+				"description": _("A project that carries out a strategic objective."),
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "strategic_objective",
+				"fieldtype": "Link",
+				"label": _("Strategic Objective"),
+				"options": "Strategic Objective",
+				"insert_after": "is_strategic_initiative",
+				"in_standard_filter": 1,
+				"mandatory_depends_on": "eval:doc.is_strategic_initiative",
+				"module": "KPIBSC",
+			},
+		],
 	}
 
 

@@ -48,6 +48,8 @@ def validate_source(kpi):
 		validate_query_source(kpi)
 	elif kpi.data_source == "Formula":
 		validate_formula_source(kpi)
+	elif kpi.data_source == "Task Based":
+		kpi.task_metric = kpi.task_metric or "Completion Rate"
 
 
 def validate_query_source(kpi):

@@ -11,6 +11,7 @@ from frappe import _
 
 from kpibsc.kpibsc.doctype.kpi.kpi import SMART_FIELDS
 from kpibsc.kpibsc.services.actuals import QUERY_SOURCE_FIELDS
+from kpibsc.kpibsc.services.work import TASK_SOURCE_FIELDS
 
 LIBRARY = Path(__file__).resolve().parents[1] / "kpi_library"
 KPI_FIELDS = (
@@ -24,6 +25,7 @@ KPI_FIELDS = (
 	"frequency",
 	"data_source",
 	*QUERY_SOURCE_FIELDS,
+	*TASK_SOURCE_FIELDS,
 	*SMART_FIELDS,
 )
 TRANSLATED_FIELDS = (

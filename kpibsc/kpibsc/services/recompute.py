@@ -25,6 +25,7 @@ from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
 from kpibsc.kpibsc.services.scorecards import get_kpis
+from kpibsc.kpibsc.services.work import task_actuals
 
 BACKGROUND_THRESHOLD = 50
 RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
@@ -133,7 +134,8 @@ ITEM_COLUMNS = (
 
 
 def read(names: set[str]) -> SimpleNamespace:
-	"""Five queries whatever the number of scorecards; rows come back as tuples (no dicts)."""
+	"""Five queries whatever the number of scorecards (five more with task-based KPIs);
+	rows come back as tuples (no dicts)."""
 	names = list(names)
 	scorecard = frappe.qb.DocType("KPI Scorecard")
 	item = frappe.qb.DocType("KPI Scorecard Item")
@@ -171,13 +173,36 @@ def read(names: set[str]) -> SimpleNamespace:
 		.run()
 	)
 	items = pd.DataFrame(items, columns=list(ITEM_COLUMNS))
+	kpis = get_kpis(list(items["kpi"].unique()))
+	actuals = pd.DataFrame(actuals, columns=["scorecard", "period_start", "kpi", "actual"])
+	if any(kpi.data_source == "Task Based" for kpi in kpis.values()):
+		actuals = with_live_task_actuals(actuals, names)
 	return SimpleNamespace(
 		scorecards=pd.DataFrame(scorecards, columns=["name", "parent_scorecard", *RESULT_SCORECARD_FIELDS]),
 		items=items,
 		targets=pd.DataFrame(targets, columns=["scorecard", "kpi", "period_start", "period_end", "target"]),
-		actuals=pd.DataFrame(actuals, columns=["scorecard", "period_start", "kpi", "actual"]),
-		kpis=get_kpis(list(items["kpi"].unique())),
+		actuals=actuals,
+		kpis=kpis,
 	)
+
+
+def with_live_task_actuals(actuals: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+	"""Task Based KPIs follow their tasks until the period is approved, which freezes them:
+	periods without an approved measurement take the actual from the tasks now."""
+	live = task_actuals(names)
+	if live.empty:
+		return actuals
+	measurement = frappe.qb.DocType("KPI Measurement")
+	approved = (
+		frappe.qb.from_(measurement)
+		.select(measurement.scorecard, measurement.period_start)
+		.where((measurement.docstatus == 1) & measurement.scorecard.isin(names))
+		.run()
+	)
+	approved = pd.DataFrame(approved, columns=["scorecard", "period_start"]).assign(approved=True)
+	live = live.merge(approved, on=["scorecard", "period_start"], how="left")
+	live = live[live["approved"].isna()].drop(columns="approved")
+	return pd.concat([actuals, live], ignore_index=True) if not live.empty else actuals
 
 
 # -- score ------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def get_kpis(names: list[str]) -> dict[str, frappe._dict]:
 			"step_direction",
 			"formula",
 			"disabled",
+			"data_source",
 		],
 	)
 	by_name = {kpi.name: frappe._dict(kpi, step_bands=[]) for kpi in kpis}

@@ -7,6 +7,7 @@ from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate
 
 from kpibsc.kpibsc.services.actuals import formula_actuals
 from kpibsc.kpibsc.services.reminders import ask_for_approval, close_approval
+from kpibsc.kpibsc.services.work import task_actuals
 
 
 class DuplicateMeasurementError(frappe.ValidationError):
@@ -28,6 +29,7 @@ class KPIMeasurement(Document):
 		self.validate_duplicate()
 		self.set_items_from_scorecard()
 		self.validate_actuals()
+		self.set_task_actuals()
 		self.set_formula_actuals()
 		self.status = "Draft"
 
@@ -147,6 +149,21 @@ class KPIMeasurement(Document):
 					"evidence": own.evidence if own else None,
 				},
 			)
+
+	def set_task_actuals(self):
+		"""Task Based KPIs take their actual from the tasks behind them, whatever was typed."""
+		task_kpis = frappe.get_all(
+			"KPI",
+			filters={"name": ("in", [row.kpi for row in self.items]), "data_source": "Task Based"},
+			pluck="name",
+		)
+		if not task_kpis:
+			return
+		live = task_actuals([self.scorecard], period_start=self.period_start)
+		values = dict(zip(live["kpi"], live["actual"], strict=True))
+		for row in self.items:
+			if row.kpi in task_kpis:
+				_set_actual(row, values.get(row.kpi))
 
 	def set_formula_actuals(self):
 		"""Formula KPIs are computed from the other rows, whatever was typed in them."""

@@ -55,6 +55,7 @@ frappe.ui.form.on("KPI Scorecard", {
 			() => frappe.set_route("List", "KPI Measurement", { scorecard: frm.doc.name }),
 			__("View")
 		);
+		frm.add_custom_button(__("Tasks"), () => tasks_dialog(frm), __("View"));
 		if (frm.doc.status !== "Closed" && frm.perm[0]?.write && !frm.is_dirty()) {
 			frm.add_custom_button(__("Cascade"), () => cascade_dialog(frm));
 			frm.add_custom_button(__("Recompute Scores"), () => recompute(frm, 0), __("Scores"));
@@ -202,4 +203,69 @@ function cascade_dialog(frm) {
 		},
 	});
 	dialog.show();
+}
+
+function tasks_dialog(frm) {
+	frappe
+		.call({
+			method: "kpibsc.kpibsc.services.work.get_scorecard_tasks",
+			args: { scorecard: frm.doc.name },
+		})
+		.then(({ message: items }) => {
+			const dialog = new frappe.ui.Dialog({
+				title: __("Tasks of {0}", [frm.doc.title]),
+				size: "extra-large",
+				fields: [{ fieldtype: "HTML", fieldname: "tasks" }],
+			});
+			const wrapper = dialog.fields_dict.tasks.$wrapper;
+			wrapper.html(items.map(item_tasks_html).join(""));
+			wrapper.on("click", "[data-new-task]", (event) => {
+				const item = items[$(event.currentTarget).attr("data-new-task")];
+				dialog.hide();
+				frappe.new_doc("Task", {
+					kpi_scorecard: frm.doc.name,
+					kpi: item.kpi,
+					strategic_objective: item.objective,
+					company: frm.doc.company,
+				});
+			});
+			dialog.show();
+		});
+}
+
+function item_tasks_html(item, index) {
+	const esc = frappe.utils.escape_html;
+	const summary = item.task_count
+		? __("{0} tasks, {1} completed, {2} overdue, progress {3}%", [
+				item.task_count,
+				item.completed,
+				item.overdue,
+				format_number(item.progress ?? 0, null, 1),
+		  ])
+		: __("No tasks yet");
+	const rows = item.tasks
+		.map(
+			(task) => `<tr>
+				<td><a href="/app/task/${encodeURIComponent(task.name)}">${esc(task.subject || task.name)}</a></td>
+				<td><span class="indicator-pill ${task.overdue ? "red" : task.status === "Completed" ? "green" : "orange"}">${esc(__(task.overdue ? "Overdue" : task.status))}</span></td>
+				<td class="text-right">${format_number(task.progress || 0, null, 0)}%</td>
+				<td>${task.exp_end_date ? frappe.datetime.str_to_user(task.exp_end_date) : ""}</td>
+				<td>${task.assigned_to.map((user) => esc(frappe.user.full_name(user))).join(", ")}</td>
+			</tr>`
+		)
+		.join("");
+	return `<div class="mb-4">
+		<div class="d-flex justify-content-between align-items-center mb-2">
+			<div><b>${esc(item.kpi_name || item.kpi)}</b>
+				<span class="text-muted small ml-2">${esc(summary)}</span></div>
+			<button class="btn btn-xs btn-default" data-new-task="${index}">${__("New Task")}</button>
+		</div>
+		${
+			rows
+				? `<table class="table table-sm table-bordered small"><thead><tr>
+					<th>${__("Task")}</th><th>${__("Status")}</th><th class="text-right">${__("Progress")}</th>
+					<th>${__("Due")}</th><th>${__("Assigned To")}</th></tr></thead><tbody>${rows}</tbody></table>`
+				: ""
+		}
+	</div>`;
 }

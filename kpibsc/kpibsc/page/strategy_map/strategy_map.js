@@ -3,7 +3,7 @@
 
 const STATUS_FILL = { Green: "#d1f5d3", Amber: "#fff1c2", Red: "#ffd6d6", "No Data": "#f3f3f3" };
 const STATUS_STROKE = { Green: "#2e9e44", Amber: "#d19d00", Red: "#e03636", "No Data": "#b0b0b0" };
-const BOX = { width: 190, height: 64, gap: 36 };
+const BOX = { width: 190, height: 78, gap: 36 };
 const BAND = { height: 140, label: 150 };
 
 frappe.pages["strategy-map"].on_page_load = function (wrapper) {
@@ -101,8 +101,12 @@ function draw(data) {
 			const status = row.status || "No Data";
 			const score = row.score === null || row.score === undefined ? "" : ` · ${row.score.toFixed(1)}`;
 			const title = frappe.utils.escape_html(row.objective_name);
+			const initiatives = initiatives_line(row.initiatives || []);
+			const tooltip = (row.initiatives || [])
+				.map((project) => `\n${project.project_name}: ${format_number(project.percent_complete || 0, null, 0)}%`)
+				.join("");
 			return `<g data-objective="${frappe.utils.escape_html(row.name)}" style="cursor: pointer">
-				<title>${title} (${__(status)}${score})</title>
+				<title>${title} (${__(status)}${score})${frappe.utils.escape_html(tooltip)}</title>
 				<rect x="${at.x}" y="${at.y}" width="${BOX.width}" height="${BOX.height}" rx="8"
 					fill="${STATUS_FILL[status]}" stroke="${STATUS_STROKE[status]}" stroke-width="1.5"/>
 				<foreignObject x="${at.x + 6}" y="${at.y + 4}" width="${BOX.width - 12}" height="${BOX.height - 8}">
@@ -110,6 +114,7 @@ function draw(data) {
 						height: 100%; display: flex; flex-direction: column; justify-content: center; text-align: center">
 						<div style="font-weight: 600">${title}</div>
 						<div style="color: #6c7680">${__(row.level)}${score}</div>
+						${initiatives}
 					</div>
 				</foreignObject>
 			</g>`;
@@ -120,4 +125,15 @@ function draw(data) {
 			markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8d99a6"/></marker></defs>
 		${bands}${arrows}${boxes}
 	</svg>`;
+}
+
+function initiatives_line(initiatives) {
+	// strategic initiatives: Projects marked as carrying out the objective
+	if (!initiatives.length) return "";
+	const average =
+		initiatives.reduce((total, project) => total + (project.percent_complete || 0), 0) / initiatives.length;
+	return `<div style="color: #5e64ff">${__("{0} initiatives · {1}%", [
+		initiatives.length,
+		format_number(average, null, 0),
+	])}</div>`;
 }

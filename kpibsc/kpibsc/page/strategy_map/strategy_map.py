@@ -1,8 +1,10 @@
 """Data for the Strategy Map page: perspectives as bands, objectives with their latest
-status, and the "supports" links (three queries)."""
+status and strategic initiatives (Projects), and the "supports" links (four queries)."""
 
 import frappe
 from frappe import _
+
+from kpibsc.kpibsc.services.work import initiatives_of
 
 LEVEL_ORDER = {"Company": 2, "Department": 1, "Employee": 0}
 
@@ -53,7 +55,9 @@ def get_strategy_map(strategy: str) -> dict:
 		rank = (LEVEL_ORDER.get(row.scorecard_for, 0), row.period_start)
 		if row.objective not in latest or rank >= latest[row.objective][0]:
 			latest[row.objective] = (rank, row)
+	initiatives = initiatives_of(names)
 	for row in objectives:
+		row.initiatives = initiatives.get(row.name, [])
 		found = latest.get(row.name)
 		row.score = found[1].ytd_score if found else None
 		row.status = found[1].ytd_status if found else "No Data"

@@ -1,4 +1,13 @@
-const STATUS_COLOURS = { Green: "green", Amber: "orange", Red: "red", "No Data": "gray" };
+const STATUS_COLOURS = {
+	Green: "green",
+	Amber: "orange",
+	Red: "red",
+	"No Data": "gray",
+	// an initiative's Project status
+	Open: "blue",
+	Completed: "green",
+	Cancelled: "gray",
+};
 
 frappe.query_reports["Balanced Scorecard"] = {
 	filters: [

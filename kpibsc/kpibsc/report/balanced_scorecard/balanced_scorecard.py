@@ -1,9 +1,12 @@
 """Balanced Scorecard: perspective → objective → KPI for one scorecard and period, from the
-stored KPI Results (one query), with the period's or the year-to-date figures."""
+stored KPI Results (one query), with the period's or the year-to-date figures; each
+objective also lists its strategic initiatives (Projects) and their progress."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt, getdate
+
+from kpibsc.kpibsc.services.work import initiatives_of
 
 STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
 
@@ -18,7 +21,9 @@ def execute(filters: dict | None = None):
 		return columns(), [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
 	period = chosen_period(results, filters.period_start)
 	prefix = "ytd_" if filters.view == "Year to Date" else ""
-	rows = tree_rows([row for row in results if row.period_start == period], prefix)
+	in_period = [row for row in results if row.period_start == period]
+	initiatives = initiatives_of([row.objective for row in in_period if row.node_type == "Objective"])
+	rows = tree_rows(in_period, prefix, initiatives)
 	return columns(), rows, None, chart(rows), summary(rows, results, period)
 
 
@@ -78,7 +83,7 @@ def chosen_period(results: list, wanted) -> object:
 	return max(reported) if reported else periods[0]
 
 
-def tree_rows(results: list, prefix: str) -> list[dict]:
+def tree_rows(results: list, prefix: str, initiatives: dict | None = None) -> list[dict]:
 	def figures(row):
 		if (row.get(prefix + "status") or "No Data") == "No Data":  # stored as 0: nothing reported
 			return {
@@ -137,6 +142,10 @@ def tree_rows(results: list, prefix: str) -> list[dict]:
 			rows.extend(
 				kpi_row(kpi, objective_key, 3, figures) for kpi in kpis_of.get(objective.objective, [])
 			)
+			rows.extend(
+				initiative_row(project, objective_key)
+				for project in (initiatives or {}).get(objective.objective, [])
+			)
 		rows.extend(
 			kpi_row(kpi, key, 2, figures)
 			for kpi in kpis_of.get(perspective.perspective, [])
@@ -160,6 +169,19 @@ def kpi_row(row, parent: str, indent: int, figures) -> dict:
 	}
 
 
+def initiative_row(project, parent: str) -> dict:
+	"""A strategic initiative (Project) of the objective, with its progress."""
+	return {
+		"name": f"I:{project.name}",
+		"parent": parent,
+		"indent": 3,
+		"node": _("Initiative: {0}").format(project.project_name or project.name),
+		"initiative": project.name,
+		"progress": flt(project.percent_complete),
+		"status": project.status,
+	}
+
+
 def columns() -> list[dict]:
 	return [
 		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 340},
@@ -177,6 +199,20 @@ def columns() -> list[dict]:
 		},
 		{"fieldname": "score", "label": _("Score"), "fieldtype": "Float", "precision": 1, "width": 90},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
+		{
+			"fieldname": "initiative",
+			"label": _("Initiative"),
+			"fieldtype": "Link",
+			"options": "Project",
+			"width": 110,
+		},
+		{
+			"fieldname": "progress",
+			"label": _("Initiative Progress"),
+			"fieldtype": "Percent",
+			"precision": 0,
+			"width": 110,
+		},
 	]
 
 
