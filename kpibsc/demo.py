@@ -11,7 +11,7 @@ import random
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import add_days, getdate
 
 from kpibsc.kpibsc.services.cascade import cascade_scorecard
 from kpibsc.kpibsc.services.kpi_library import load_kpi_library
@@ -130,6 +130,8 @@ def setup(year: int | None = None):
 		summary = cascade_scorecard(card, "Employee")
 		say(f"{department}: scorecard {card} cascaded to {len(people[department])} people: {summary}")
 	scorecards = [company_card, *descendants([company_card])]
+	tasks = make_work(scorecards, objectives, year)
+	say(f"Work: {tasks} milestone tasks for R&D's on-time KPI, and {len(INITIATIVES)} strategic initiatives")
 	count = make_measurements(scorecards, year)
 	summary = recompute(scorecards)
 	say(
@@ -137,6 +139,76 @@ def setup(year: int | None = None):
 	)
 	# `bench execute` commits when this returns.
 	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
+
+
+# objective key, project, % complete
+INITIATIVES = [
+	("C1", "Customer portal for order tracking", 35),
+	("P1", "Project management office and weekly milestone review", 60),
+	("L1", "Technical academy for new engineers", 20),
+]
+
+
+def make_work(scorecards: list[str], objectives: dict[str, str], year: int) -> int:
+	"""Strategic initiatives (Projects), and milestone tasks behind the task-based ENG-01
+	items: three a month per scorecard, most done on time; this month's still open."""
+	for key, project_name, percent in INITIATIVES:
+		if not frappe.db.exists("Project", {"project_name": project_name, "company": COMPANY}):
+			frappe.get_doc(
+				{
+					"doctype": "Project",
+					"project_name": project_name,
+					"company": COMPANY,
+					"is_strategic_initiative": 1,
+					"strategic_objective": objectives[key],
+					"percent_complete_method": "Manual",
+					"percent_complete": percent,
+					"expected_start_date": f"{year}-01-01",
+					"expected_end_date": f"{year}-12-31",
+				}
+			).insert()
+	today = getdate()
+	targets = frappe.get_all(
+		"KPI Scorecard Target",
+		filters={"parent": ("in", scorecards), "kpi": "ENG-01", "period_start": ("<=", today)},
+		fields=["parent", "period_start", "period_end"],
+		order_by="parent, period_start",
+	)
+	owners = dict(
+		frappe.get_all(
+			"KPI Scorecard", filters={"name": ("in", scorecards)}, fields=["name", "title"], as_list=True
+		)
+	)
+	count = 0
+	for row in targets:
+		due_in_period = ("between", [row.period_start, row.period_end])
+		if frappe.db.exists("Task", {"kpi_scorecard": row.parent, "exp_end_date": due_in_period}):
+			continue
+		rng = random.Random(f"{row.parent}{row.period_start}")
+		for number, day in enumerate((8, 16, 24), start=1):
+			due = row.period_start.replace(day=day)
+			late = rng.random() < 0.15
+			done_on = add_days(due, rng.randint(1, 5) if late else -rng.randint(0, 3))
+			done = done_on <= today and row.period_end < today
+			task = frappe.get_doc(
+				{
+					"doctype": "Task",
+					"subject": f"{owners[row.parent]}: milestone {number}, {due:%m/%Y}",
+					"company": COMPANY,
+					"is_milestone": 1,
+					"exp_start_date": row.period_start,
+					"exp_end_date": due,
+					"kpi_scorecard": row.parent,
+					"kpi": "ENG-01",
+					"status": "Completed" if done else "Open",
+					"completed_on": done_on if done else None,
+					"progress": 100 if done else rng.choice([0, 20, 50, 80]),
+				}
+			)
+			task.flags.skip_kpi_recompute = True  # the demo recomputes once at the end
+			task.insert()
+			count += 1
+	return count
 
 
 def make_measurements(scorecards: list[str], year: int) -> int:

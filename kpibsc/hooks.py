@@ -41,12 +41,16 @@ permission_query_conditions = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_query_conditions",
 	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_query_conditions",
 	"KPI Result": "kpibsc.kpibsc.permissions.result_query_conditions",
+	"Performance Review": "kpibsc.kpibsc.permissions.review_query_conditions",
+	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_query_conditions",
 }
 
 has_permission = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_has_permission",
 	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_has_permission",
 	"KPI Result": "kpibsc.kpibsc.permissions.result_has_permission",
+	"Performance Review": "kpibsc.kpibsc.permissions.review_has_permission",
+	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_has_permission",
 }
 
 # Scheduled Tasks
@@ -71,4 +75,6 @@ doc_events = {
 		"after_delete": "kpibsc.kpibsc.services.work.task_changed",
 	},
 	"Project": {"validate": "kpibsc.kpibsc.services.work.validate_project"},
+	# the KPI score in HRMS's own Appraisal, before HRMS computes its final score
+	"Appraisal": {"before_validate": "kpibsc.kpibsc.services.reviews.set_appraisal_kpi_score"},
 }

@@ -115,3 +115,89 @@ def may_see_employee(employee: str, user: str | None = None) -> bool:
 		return True
 	department = frappe.db.get_value("Employee", employee, "department")
 	return bool(department and department in headed_departments(own))
+
+
+# -- performance reviews: HR sees all, managers their Reports To tree, employees their own --
+
+REVIEW_HR_ROLES = MANAGER_ROLES | {"HR Manager", "HR User"}
+
+
+def _review_hr(user: str) -> bool:
+	return bool(REVIEW_HR_ROLES & set(frappe.get_roles(user)))
+
+
+def _tree_position(user: str):
+	return frappe.db.get_value(
+		"Employee", {"user_id": user, "status": "Active"}, ["name", "lft", "rgt"], as_dict=True
+	)
+
+
+def review_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return _review_conditions(doctype or "Performance Review", user)
+
+
+def review_note_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	# an employee's own notes only once the review is released (approved)
+	return _review_conditions(doctype or "Performance Review Note", user, own_only_if_released=True)
+
+
+def _review_conditions(doctype: str, user: str | None, own_only_if_released: bool = False) -> str:
+	user = user or frappe.session.user
+	if _review_hr(user):
+		return ""
+	me = _tree_position(user)
+	if not me:
+		return "1=0"
+	own = f"`tab{doctype}`.`employee` = {frappe.db.escape(me.name)}"
+	if own_only_if_released:
+		own = (
+			f"({own} and `tab{doctype}`.`review` in "
+			"(select `name` from `tabPerformance Review` where `released` = 1))"
+		)
+	team = (
+		f"`tab{doctype}`.`employee` in (select `name` from `tabEmployee` "
+		f"where `lft` > {int(me.lft)} and `rgt` < {int(me.rgt)})"
+	)
+	return f"({own} or {team})"
+
+
+def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""The employee edits only in self assessment, their managers only in manager review;
+	approving, cancelling and deleting is HR's."""
+	user = user or frappe.session.user
+	if _review_hr(user):
+		return True
+	me = _tree_position(user)
+	if not me or not doc.get("employee"):
+		return False
+	if ptype in READ_TYPES:
+		return doc.employee == me.name or _is_above(me, doc.employee)
+	if ptype in ("submit", "cancel", "delete", "amend", "create"):
+		return False
+	# the step the review is in, not the one a workflow action is moving it to
+	state = (
+		frappe.db.get_value(doc.doctype, doc.name, "workflow_state")
+		if doc.get("name") and not doc.is_new()
+		else doc.get("workflow_state")
+	)
+	if doc.employee == me.name:
+		return state in (None, "", "Self Assessment")
+	return _is_above(me, doc.employee) and state == "Manager Review"
+
+
+def review_note_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if _review_hr(user):
+		return True
+	me = _tree_position(user)
+	if not me or not doc.get("employee"):
+		return False
+	if _is_above(me, doc.employee):
+		return ptype in READ_TYPES or ptype in ("write", "create")
+	released = doc.get("review") and frappe.db.get_value("Performance Review", doc.review, "released")
+	return doc.employee == me.name and ptype in READ_TYPES and bool(released)
+
+
+def _is_above(me, employee: str) -> bool:
+	position = frappe.db.get_value("Employee", employee, ["lft", "rgt"], as_dict=True)
+	return bool(position and position.lft > me.lft and position.rgt < me.rgt)

@@ -11,18 +11,49 @@ from frappe.desk.page.setup_wizard.install_fixtures import (
 	_,  # marks strings for translation and returns them unchanged, as HRMS's setup does
 )
 
+from kpibsc.engine import FIVE_BANDS
+from kpibsc.setup.workflow import create_workflow, delete_workflow
+
 ROLES = ("KPI Manager", "KPI User")
 
 
 def after_install():
 	create_roles()
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
+	create_workflow()
+	set_default_settings()
 
 
 def before_uninstall():
+	delete_workflow()
 	delete_custom_fields(get_custom_fields())
 	delete_roles()
 	drop_custom_field_columns(get_custom_fields())
+
+
+def set_default_settings():
+	"""The five rank bands many Vietnamese companies use, with a 10/20/40/20/10 forced
+	distribution, until HR sets their own in KPI BSC Settings."""
+	settings = frappe.get_single("KPI BSC Settings")
+	if settings.rank_bands:
+		return
+	bands = sorted(FIVE_BANDS.bands, key=lambda band: -band.min_score)
+	upper = 1000.0
+	for band, percent in zip(bands, (10, 20, 40, 20, 10), strict=True):
+		settings.append(
+			"rank_bands",
+			{
+				"band": band.code,
+				"from_score": band.min_score,
+				"to_score": upper,
+				"coefficient": band.coefficient,
+				"distribution_percent": percent,
+				"description": band.label,
+			},
+		)
+		upper = band.min_score
+	settings.rating_scale = settings.rating_scale or 5
+	settings.save(ignore_permissions=True)
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -95,6 +126,29 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"description": _(
 					"How much this task counts in the KPI's rates, against the item's other tasks."
 				),
+				"module": "KPIBSC",
+			},
+		],
+		"Appraisal": [
+			{
+				"fieldname": "kpi_score",
+				"fieldtype": "Float",
+				"label": _("KPI Score"),
+				"insert_after": "final_score",
+				"read_only": 1,
+				"precision": "2",
+				"description": _(
+					"From the employee's KPI scorecard over the appraisal period (percent). Use kpi_score in the Appraisal Cycle's final score formula, e.g. kpi_score / 20 for a score out of 5."
+				),
+				"module": "KPIBSC",
+			},
+			{
+				"fieldname": "kpi_scorecard",
+				"fieldtype": "Link",
+				"label": _("KPI Scorecard"),
+				"options": "KPI Scorecard",
+				"insert_after": "kpi_score",
+				"read_only": 1,
 				"module": "KPIBSC",
 			},
 		],

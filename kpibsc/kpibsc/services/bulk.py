@@ -5,6 +5,8 @@ import pandas as pd
 from pymysql.converters import escape_item
 
 import frappe
+from frappe.model.naming import NamingSeries
+from frappe.utils import cint
 
 INSERT_CHUNK = 5000
 NUMERIC_TYPES = {"Int", "Float", "Currency", "Percent", "Check", "Rating"}
@@ -68,3 +70,21 @@ def column_literals(values: pd.Series, numeric: bool) -> pd.Series:
 		for value in uniques[~plain]
 	]
 	return pd.Series(escaped.to_numpy()[codes], dtype=object)
+
+
+def reserve_names(naming_series: str, count: int) -> list[str]:
+	"""`count` names of the series with one counter update, as Frappe would name them one by one."""
+	if not count:
+		return []
+	series = NamingSeries(naming_series or "KSC-.YYYY.-")
+	prefix = series.get_prefix()
+	digits = len(series.series.rsplit(".", 1)[-1])
+	table = frappe.qb.DocType("Series")
+	current = frappe.qb.from_(table).select(table.current).where(table.name == prefix).for_update().run()
+	if current:
+		start = cint(current[0][0])
+		frappe.qb.update(table).set(table.current, start + count).where(table.name == prefix).run()
+	else:
+		start = 0
+		frappe.qb.into(table).columns("name", "current").insert(prefix, count).run()
+	return [f"{prefix}{number:0{digits}d}" for number in range(start + 1, start + count + 1)]

@@ -22,7 +22,7 @@ from kpibsc.engine import normalise_weights
 from kpibsc.engine.cascade import SCALED_VALUES, cascade_item
 from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.permissions import managed_departments
-from kpibsc.kpibsc.services.bulk import insert_rows
+from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, throw_engine_error
 from kpibsc.kpibsc.services.scorecards import get_kpis, phase_items, scorecard_title
 
@@ -420,24 +420,6 @@ def write_plan(plan: CascadePlan, show_progress: bool = False) -> dict:
 		),
 	)
 	return summary
-
-
-def reserve_names(naming_series: str, count: int) -> list[str]:
-	"""`count` names of the series with one counter update, as Frappe would name them one by one."""
-	if not count:
-		return []
-	series = NamingSeries(naming_series or "KSC-.YYYY.-")
-	prefix = series.get_prefix()
-	digits = len(series.series.rsplit(".", 1)[-1])
-	table = frappe.qb.DocType("Series")
-	current = frappe.qb.from_(table).select(table.current).where(table.name == prefix).for_update().run()
-	if current:
-		start = cint(current[0][0])
-		frappe.qb.update(table).set(table.current, start + count).where(table.name == prefix).run()
-	else:
-		start = 0
-		frappe.qb.into(table).columns("name", "current").insert(prefix, count).run()
-	return [f"{prefix}{number:0{digits}d}" for number in range(start + 1, start + count + 1)]
 
 
 def write_batch(plan: CascadePlan, batch: list[ChildUnit], names: dict, positions: dict) -> tuple[int, int]:

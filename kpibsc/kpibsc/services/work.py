@@ -186,6 +186,8 @@ def check_company(doc, company: str, what: str):
 
 def task_changed(doc, method=None):
 	"""doc_events Task.on_update / after_delete: recompute the scorecards the task counts for."""
+	if doc.flags.skip_kpi_recompute:  # bulk loaders recompute once at the end
+		return
 	before = doc.get_doc_before_save() if method != "after_delete" else None
 	if before and not any(doc.get(field) != before.get(field) for field in TASK_FIELDS_THAT_COUNT):
 		return

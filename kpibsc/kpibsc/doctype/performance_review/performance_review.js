@@ -1,0 +1,69 @@
+frappe.ui.form.on("Performance Review", {
+	setup(frm) {
+		frm.set_query("competency_framework", () => ({ filters: {} }));
+	},
+
+	refresh(frm) {
+		render_notes(frm);
+		if (frm.is_new()) return;
+		if (frm.doc.docstatus === 0) {
+			frm.add_custom_button(__("Add Note"), () => add_note(frm));
+		}
+		if (frm.doc.docstatus === 1 && frappe.user.has_role(["HR Manager", "KPI Manager"])) {
+			frm.add_custom_button(__("Re-open"), () => reopen(frm));
+		}
+		if (frm.doc.scorecard) {
+			frm.add_custom_button(
+				__("Balanced Scorecard"),
+				() => frappe.set_route("query-report", "Balanced Scorecard", { scorecard: frm.doc.scorecard }),
+				__("View")
+			);
+		}
+		frm.add_custom_button(
+			__("Performance History"),
+			() => frappe.set_route("query-report", "Employee Performance History", { employee: frm.doc.employee }),
+			__("View")
+		);
+	},
+});
+
+function render_notes(frm) {
+	const notes = (frm.doc.__onload && frm.doc.__onload.notes) || [];
+	const esc = frappe.utils.escape_html;
+	const html = notes.length
+		? notes
+				.map(
+					(note) => `<div class="mb-3">
+					<div class="text-muted small">${esc(__(note.note_by))} · ${esc(
+						frappe.user.full_name(note.author)
+					)} · ${frappe.datetime.str_to_user(note.creation)}</div>
+					<div>${note.note}</div>
+				</div>`
+				)
+				.join("")
+		: `<p class="text-muted">${__(
+				"No notes from the manager or HR yet. The employee sees them once the review is approved."
+		  )}</p>`;
+	frm.get_field("notes_html").$wrapper.html(html);
+}
+
+function add_note(frm) {
+	frappe.prompt(
+		{ fieldname: "note", fieldtype: "Text Editor", label: __("Note"), reqd: 1 },
+		({ note }) => frm.call("add_note", { note }).then(() => frm.reload_doc()),
+		__("Add Note"),
+		__("Add")
+	);
+}
+
+function reopen(frm) {
+	frappe.prompt(
+		{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+		({ reason }) =>
+			frm
+				.call("reopen", { reason })
+				.then(({ message }) => frappe.set_route("Form", "Performance Review", message)),
+		__("Re-open Review"),
+		__("Re-open")
+	);
+}

@@ -1,0 +1,273 @@
+import pandas as pd
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import format_date, getdate
+
+from kpibsc.engine.errors import EngineError
+from kpibsc.engine.reviews import check_ratings
+from kpibsc.kpibsc.services import reviews
+from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
+
+
+class DuplicateReviewError(frappe.ValidationError):
+	pass
+
+
+class RatingChangeError(frappe.ValidationError):
+	pass
+
+
+class CalibrationError(frappe.ValidationError):
+	pass
+
+
+class PerformanceReview(Document):
+	def validate(self):
+		self.validate_dates()
+		self.set_people()
+		self.validate_duplicate()
+		self.set_kpi_score()
+		self.set_competencies()
+		self.validate_ratings()
+		self.validate_rating_changes()
+		self.calculate_scores()
+		self.validate_calibration()
+
+	def onload(self):
+		self.set_onload("notes", self.visible_notes())
+
+	def on_submit(self):
+		self.db_set("released", 1)
+		self.update_cycle()
+
+	def on_cancel(self):
+		self.db_set("released", 0)
+		self.update_cycle()
+
+	def validate_dates(self):
+		if getdate(self.from_date) > getdate(self.to_date):
+			frappe.throw(_("The review period ends before it starts."))
+
+	def set_people(self):
+		employee = frappe.db.get_value("Employee", self.employee, ["user_id", "reports_to"], as_dict=True)
+		self.employee_user = employee.user_id
+		if self.is_new() and not self.reviewer:
+			self.reviewer = employee.reports_to
+		self.reviewer_user = (
+			frappe.db.get_value("Employee", self.reviewer, "user_id") if self.reviewer else None
+		)
+
+	def validate_duplicate(self):
+		existing = frappe.db.exists(
+			"Performance Review",
+			{
+				"employee": self.employee,
+				"from_date": ("<=", self.to_date),
+				"to_date": (">=", self.from_date),
+				"period_type": self.period_type,
+				"docstatus": ("<", 2),
+				"name": ("!=", self.name or ""),
+			},
+		)
+		if existing:
+			frappe.throw(
+				_("{0} already has review {1} for a {2} overlapping {3} to {4}.").format(
+					frappe.bold(self.employee_name or self.employee),
+					frappe.get_desk_link("Performance Review", existing),
+					_(self.period_type).lower(),  # translated at runtime: a Select option
+					format_date(self.from_date),
+					format_date(self.to_date),
+				),
+				exc=DuplicateReviewError,
+				title=_("Duplicate Review"),
+			)
+
+	def set_kpi_score(self):
+		"""Never typed: the mean of the scorecard's period scores within the review period."""
+		score = reviews.kpi_scores([self.employee], [self.from_date], [self.to_date]).iloc[0]
+		self.scorecard = score.scorecard
+		self.kpi_periods = int(score.kpi_periods)
+		self.kpi_score = reviews.nan_to_none(score.kpi_score)
+		if self.review_mode == reviews.COMPETENCIES_ONLY:
+			self.kpi_score = None
+			return
+		if not self.scorecard:
+			settings = reviews.get_settings()
+			if settings.no_scorecard_policy == reviews.COMPETENCIES_ONLY:
+				self.review_mode = reviews.COMPETENCIES_ONLY
+				return
+			frappe.throw(
+				_(
+					"{0} has no KPI scorecard between {1} and {2}. Cascade one to them, or choose the review mode Competencies Only."
+				).format(
+					frappe.bold(self.employee_name or self.employee),
+					format_date(self.from_date),
+					format_date(self.to_date),
+				),
+				exc=reviews.NoScorecardError,
+				title=_("No Scorecard"),
+			)
+
+	def set_competencies(self):
+		if self.competencies or not self.competency_framework:
+			return
+		for row in frappe.get_all(
+			"Competency Framework Item",
+			filters={"parent": self.competency_framework, "parenttype": "Competency Framework"},
+			fields=["competency", "weight"],
+			order_by="idx",
+		):
+			self.append("competencies", row)
+
+	def validate_ratings(self):
+		scale = reviews.get_settings().rating_scale
+		try:
+			for row in self.competencies:
+				label = _("Row {0}: {1}").format(row.idx, row.competency)
+				check_ratings([row.self_rating, row.manager_rating], scale, label)
+		except EngineError as error:
+			throw_engine_error(error, _("Competencies"))
+
+	def validate_rating_changes(self):
+		"""Self ratings are the employee's, in self assessment; manager ratings the
+		manager's, in manager review. HR may change either while calibrating."""
+		before = self.get_doc_before_save()
+		if not before or reviews.is_hr():
+			return
+		old = {row.name: row for row in before.competencies}
+		steps = (
+			("self_rating", _("Self Rating"), reviews.FIRST_STATE),
+			("manager_rating", _("Manager Rating"), reviews.MANAGER_STATE),
+		)
+		for row in self.competencies:
+			previous = old.get(row.name)
+			for field, label, state in steps:
+				changed = (previous.get(field) if previous else None) != row.get(field)
+				if changed and row.get(field) is not None and before.workflow_state != state:
+					frappe.throw(
+						_("Row {0}: {1} can only be changed in the {2} step.").format(
+							row.idx,
+							label,
+							_(state),  # translated at runtime: a workflow state
+						),
+						exc=RatingChangeError,
+					)
+
+	def calculate_scores(self):
+		settings = reviews.get_settings()
+		ratings = pd.DataFrame(
+			[
+				{
+					"review": "this",
+					"weight": row.weight,
+					"self_rating": row.self_rating,
+					"manager_rating": row.manager_rating,
+				}
+				for row in self.competencies
+			],
+			columns=["review", "weight", "self_rating", "manager_rating"],
+		)
+		frame = pd.DataFrame(
+			[
+				{
+					"name": "this",
+					"kpi_score": self.kpi_score,
+					"review_mode": self.review_mode,
+					"rank_band": self.rank_band if self.rank_band != self.calculated_band else None,
+				}
+			]
+		)
+		scored = reviews.score_frame(frame, ratings, settings).iloc[0]
+		for field in ("self_score", "manager_score", "competency_score", "final_score", "band_coefficient"):
+			self.set(field, reviews.nan_to_none(scored[field]))
+		self.calculated_band = scored["calculated_band"]
+		self.rank_band = scored["rank_band"]
+
+	def validate_calibration(self):
+		"""A band other than the score's band is HR's call, in HR Calibration, with a note."""
+		if not self.rank_band or self.rank_band == self.calculated_band:
+			return
+		if self.rank_band not in reviews.band_codes(reviews.get_settings()):
+			frappe.throw(
+				_("{0} is not a rank band. Use one of: {1}.").format(
+					frappe.bold(self.rank_band), ", ".join(reviews.band_codes(reviews.get_settings()))
+				),
+				exc=CalibrationError,
+			)
+		before = self.get_doc_before_save()
+		changed = not before or before.rank_band != self.rank_band
+		if changed and (not reviews.is_hr() or self.workflow_state != reviews.HR_STATE):
+			frappe.throw(
+				_("Only HR can move a review to another band, in the HR Calibration step."),
+				exc=CalibrationError,
+			)
+		if not (self.calibration_note or "").strip():
+			frappe.throw(
+				_("Say why the band is {0} rather than {1} by score, in Calibration Note.").format(
+					self.rank_band, self.calculated_band
+				),
+				exc=CalibrationError,
+			)
+
+	def visible_notes(self) -> list[dict]:
+		"""Manager and HR notes; the employee sees them once the review is approved."""
+		if frappe.session.user == self.employee_user and not self.released and not reviews.is_hr():
+			return []
+		return frappe.get_all(
+			"Performance Review Note",
+			filters={"review": self.name},
+			fields=["name", "note_by", "author", "note", "creation"],
+			order_by="creation asc",
+		)
+
+	@frappe.whitelist()
+	def add_note(self, note: str) -> str:
+		"""A manager's or HR's note, hidden from the employee until the review is approved."""
+		if reviews.is_hr():
+			note_by = "HR"
+		elif reviews.manages(frappe.session.user, self.employee):
+			note_by = "Manager"
+		else:
+			frappe.throw(
+				_("Only the employee's managers and HR add notes to a review."), frappe.PermissionError
+			)
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Performance Review Note",
+					"review": self.name,
+					"note_by": note_by,
+					"author": frappe.session.user,
+					"note": note,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+
+	@frappe.whitelist()
+	def reopen(self, reason: str) -> str:
+		"""Approved reviews are locked. HR re-opens one explicitly: it is cancelled with the
+		reason recorded, and an amended copy starts again at self assessment."""
+		if not reviews.is_hr():
+			frappe.throw(_("Only HR can re-open an approved review."), frappe.PermissionError)
+		if self.docstatus != 1:
+			frappe.throw(_("Only an approved review can be re-opened."))
+		if not (reason or "").strip():
+			frappe.throw(_("Say why the review is re-opened."))
+		self.add_comment("Comment", _("Re-opened: {0}").format(reason))
+		self.cancel()
+		amended = frappe.copy_doc(self)
+		amended.docstatus = 0
+		amended.amended_from = self.name
+		amended.workflow_state = None
+		amended.released = 0
+		amended.insert()
+		amended.add_comment("Comment", _("Re-opened from {0}: {1}").format(self.name, reason))
+		return amended.name
+
+	def update_cycle(self):
+		if self.review_cycle:
+			reviews.update_cycle_counts(self.review_cycle)
