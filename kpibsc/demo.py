@@ -11,6 +11,7 @@ import random
 
 import frappe
 from frappe import _
+from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, getdate
 
 from kpibsc.kpibsc.services.cascade import cascade_scorecard
@@ -137,6 +138,8 @@ def setup(year: int | None = None):
 	say(
 		f"{count} measurements approved; {summary['results']} results stored for {summary['scorecards']} scorecards"
 	)
+	cycle = make_review_cycle(year)
+	say(f"Review cycle {cycle}: {review_states(cycle)}")
 	# `bench execute` commits when this returns.
 	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
 
@@ -209,6 +212,102 @@ def make_work(scorecards: list[str], objectives: dict[str, str], year: int) -> i
 			task.insert()
 			count += 1
 	return count
+
+
+# name, category, description
+COMPETENCIES = [
+	("Customer Focus", "Core", "Understands what customers need and acts on it."),
+	("Teamwork", "Core", "Works with others openly and shares what they know."),
+	("Ownership", "Core", "Takes responsibility for results and follows through."),
+	("Problem Solving", "Functional", "Finds causes, weighs options and fixes problems for good."),
+	("Developing People", "Leadership", "Coaches, gives feedback and grows the team."),
+]
+FRAMEWORK = "KPI Demo Core Competencies"
+
+
+def make_review_cycle(year: int) -> str:
+	"""A first-half review cycle for everyone, with reviews at every step of the workflow:
+	the first department approved, the second with HR, the third with the managers, the
+	last still in self assessment."""
+	for name, category, description in COMPETENCIES:
+		if not frappe.db.exists("Competency", name):
+			frappe.get_doc(
+				{
+					"doctype": "Competency",
+					"competency_name": name,
+					"category": category,
+					"description": description,
+				}
+			).insert()
+	if not frappe.db.exists("Competency Framework", FRAMEWORK):
+		frappe.get_doc(
+			{
+				"doctype": "Competency Framework",
+				"framework_name": FRAMEWORK,
+				"company": COMPANY,
+				"competencies": [
+					{"competency": name, "weight": weight}
+					for (name, _category, _description), weight in zip(
+						COMPETENCIES, (25, 20, 25, 20, 10), strict=True
+					)
+				],
+			}
+		).insert()
+	cycle_name = f"KPI Demo H1 {year}"
+	if not frappe.db.exists("Performance Review Cycle", cycle_name):
+		frappe.get_doc(
+			{
+				"doctype": "Performance Review Cycle",
+				"cycle_name": cycle_name,
+				"company": COMPANY,
+				"period_type": "Half-year",
+				"from_date": f"{year}-01-01",
+				"to_date": f"{year}-06-30",
+				"competency_framework": FRAMEWORK,
+			}
+		).insert()
+	cycle = frappe.get_doc("Performance Review Cycle", cycle_name)
+	if cycle.total_reviews:
+		return cycle_name
+	cycle.create_reviews()
+	steps = {  # department -> workflow actions taken
+		"Sales": ("Submit for Review", "Submit to HR", "Approve"),
+		"Accounts": ("Submit for Review", "Submit to HR"),
+		"Human Resources": ("Submit for Review",),
+		"Research & Development": (),
+	}
+	departments = company_departments()
+	for department, actions in steps.items():
+		for name in frappe.get_all(
+			"Performance Review",
+			filters={"review_cycle": cycle_name, "department": departments[department]},
+			pluck="name",
+			order_by="name",
+		):
+			review = frappe.get_doc("Performance Review", name)
+			rng = random.Random(name)
+			for row in review.competencies:
+				row.self_rating = rng.choice([3, 4, 4, 5])
+			review.save()
+			for action in actions:
+				if action == "Submit to HR":
+					review.reload()
+					for row in review.competencies:
+						row.manager_rating = max(1, min(5, row.self_rating + rng.choice([-1, 0, 0, 1])))
+					review.save()
+				apply_workflow(review, action)
+				review.reload()
+	return cycle_name
+
+
+def review_states(cycle: str) -> str:
+	counts = frappe.get_all(
+		"Performance Review",
+		filters={"review_cycle": cycle, "docstatus": ("<", 2)},
+		fields=["workflow_state", "count(name) as count"],
+		group_by="workflow_state",
+	)
+	return ", ".join(f"{row.count} {row.workflow_state}" for row in counts)
 
 
 def make_measurements(scorecards: list[str], year: int) -> int:

@@ -20,6 +20,10 @@ class TestDemo(KPITestCase):
 			"scorecards": {row.scorecard_for: (row.count, row.weight) for row in scorecards},
 			"objectives": frappe.db.count("Strategic Objective", {"strategy": f"KPI Demo Strategy {YEAR}"}),
 			"employees": frappe.db.count("Employee", {"company": demo.COMPANY}),
+			"reviews": demo.review_states(f"KPI Demo H1 {YEAR}"),
+			"initiatives": frappe.db.count(
+				"Project", {"company": demo.COMPANY, "is_strategic_initiative": 1}
+			),
 		}
 
 	def test_demo_builds_company_departments_people_and_is_rerunnable(self):
@@ -30,6 +34,12 @@ class TestDemo(KPITestCase):
 		self.assertEqual(first["scorecards"]["Employee"], (20, 2000))
 		self.assertEqual(first["objectives"], len(demo.OBJECTIVES))
 		self.assertEqual(first["employees"], 20)
+		# a review per person, at every step of the workflow (5 people per department)
+		self.assertEqual(
+			sorted(first["reviews"].split(", ")),
+			["5 Approved", "5 HR Calibration", "5 Manager Review", "5 Self Assessment"],
+		)
+		self.assertEqual(first["initiatives"], len(demo.INITIATIVES))
 		perspectives = frappe.get_all(
 			"Strategic Objective",
 			filters={"strategy": f"KPI Demo Strategy {YEAR}"},
