@@ -19,7 +19,14 @@ import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cascade_bench import bench_employees, company_scorecard, ensure_company, ensure_employees, measure
+from cascade_bench import (
+	COMPANY,
+	bench_employees,
+	company_scorecard,
+	ensure_company,
+	ensure_employees,
+	measure,
+)
 from recompute_bench import approved_measurements
 
 SINGLE_SAMPLE = 100
@@ -60,8 +67,7 @@ def main():
 		from kpibsc.kpibsc.services.recompute import recompute
 		from kpibsc.kpibsc.services.reviews import create_cycle_reviews
 
-		company_name = ensure_company()
-		ensure_employees(arguments.employees, company_name)
+		ensure_employees(arguments.employees, ensure_company())
 		company = company_scorecard(arguments.year)
 		write_plan(make_plan(company.name, "Employee", units=bench_employees(arguments.employees)))
 		children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company.name}, pluck="name")
@@ -71,7 +77,7 @@ def main():
 			{
 				"doctype": "Performance Review Cycle",
 				"cycle_name": f"Bench H1 {arguments.year}",
-				"company": company_name,
+				"company": COMPANY,
 				"period_type": "Half-year",
 				"from_date": f"{arguments.year}-01-01",
 				"to_date": f"{arguments.year}-06-30",

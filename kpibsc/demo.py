@@ -140,6 +140,8 @@ def setup(year: int | None = None):
 	)
 	cycle = make_review_cycle(year)
 	say(f"Review cycle {cycle}: {review_states(cycle)}")
+	run, slips = make_pay_run(year)
+	say(f"KPI pay run {run} for June submitted; payroll: {slips}")
 	# `bench execute` commits when this returns.
 	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
 
@@ -308,6 +310,154 @@ def review_states(cycle: str) -> str:
 		group_by="workflow_state",
 	)
 	return ", ".join(f"{row.count} {row.workflow_state}" for row in counts)
+
+
+def make_pay_run(year: int) -> tuple[str, str]:
+	"""3P pay for June (the end of the review half-year) through HRMS payroll: a holiday
+	list, a salary structure and its assignments, a pay policy, the KPI pay run, and a
+	Payroll Entry whose salary slips carry P1/P2/P3."""
+	june = (getdate(f"{year}-06-01"), getdate(f"{year}-06-30"))
+	existing = frappe.db.get_value(
+		"KPI Pay Run", {"company": COMPANY, "from_date": june[0], "docstatus": 1}, "name"
+	)
+	if existing:
+		return existing, "already done"
+	holidays = f"KPI Demo Holidays {year}"
+	if not frappe.db.exists("Holiday List", holidays):
+		holiday_list = frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": holidays,
+				"from_date": f"{year}-01-01",
+				"to_date": f"{year}-12-31",
+				"weekly_off": "Sunday",
+			}
+		)
+		holiday_list.get_weekly_off_dates()
+		holiday_list.insert()
+	frappe.db.set_value("Company", COMPANY, "default_holiday_list", holidays)
+	employees = frappe.get_all(
+		"Employee",
+		filters={"company": COMPANY, "status": "Active"},
+		fields=["name", "reports_to"],
+		order_by="name",
+	)
+	for designation in ("Head of Department", "Specialist"):
+		if not frappe.db.exists("Designation", designation):
+			frappe.get_doc({"doctype": "Designation", "designation_name": designation}).insert()
+	for row in employees:
+		frappe.db.set_value(
+			"Employee", row.name, "designation", "Specialist" if row.reports_to else "Head of Department"
+		)
+	structure = make_salary_structure()
+	payable = frappe.db.get_value("Company", COMPANY, "default_payroll_payable_account")
+	for index, row in enumerate(employees):
+		if not frappe.db.exists("Salary Structure Assignment", {"employee": row.name, "docstatus": 1}):
+			frappe.get_doc(
+				{
+					"doctype": "Salary Structure Assignment",
+					"employee": row.name,
+					"salary_structure": structure,
+					"company": COMPANY,
+					"currency": "VND",
+					"from_date": f"{year}-01-01",
+					"base": 9_000_000 + 500_000 * (index % 5),
+					"payroll_payable_account": payable,
+				}
+			).insert().submit()
+	policy = f"KPI Demo 3P {year}"
+	if not frappe.db.exists("KPI Pay Policy", policy):
+		frappe.get_doc(
+			{
+				"doctype": "KPI Pay Policy",
+				"policy_name": policy,
+				"company": COMPANY,
+				"effective_from": f"{year}-01-01",
+				"p1_method": "Fixed Amount",
+				"position_rates": [
+					{"designation": "Head of Department", "amount": 12_000_000},
+					{"designation": "Specialist", "amount": 7_000_000},
+				],
+				"p2_base": 2_000_000,
+				"person_factors": [
+					{"factor": "Seniority Years", "threshold": 0, "coefficient": 1.0},
+					{"factor": "Seniority Years", "threshold": 5, "coefficient": 1.1},
+					{"factor": "Seniority Years", "threshold": 10, "coefficient": 1.2},
+				],
+				"p3_mode": "Band Coefficient",
+				"p3_basis": "Performance Review",
+				"p3_base": 3_000_000,
+				"missing_performance": "Zero P3",
+			}
+		).insert()
+	run = frappe.get_doc(
+		{"doctype": "KPI Pay Run", "company": COMPANY, "from_date": june[0], "to_date": june[1]}
+	).insert()
+	run.get_employees()
+	run.submit()
+	if frappe.flags.in_test:  # HRMS commits while making slips; tests make them in test_kpi_pay_run
+		return run.name, "not run in tests"
+	return run.name, run_payroll(june)
+
+
+def make_salary_structure() -> str:
+	name = "KPI Demo Salary Structure"
+	if not frappe.db.exists("Salary Component", "KPI Demo Basic"):
+		frappe.get_doc(
+			{
+				"doctype": "Salary Component",
+				"salary_component": "KPI Demo Basic",
+				"salary_component_abbr": "KDB",
+				"type": "Earning",
+			}
+		).insert()
+	if not frappe.db.exists("Salary Structure", name):
+		frappe.get_doc(
+			{
+				"doctype": "Salary Structure",
+				"name": name,
+				"company": COMPANY,
+				"payroll_frequency": "Monthly",
+				"currency": "VND",
+				"earnings": [
+					{
+						"salary_component": "KPI Demo Basic",
+						"abbr": "KDB",
+						"amount_based_on_formula": 1,
+						"formula": "base",
+					}
+				],
+			}
+		).insert().submit()
+	return name
+
+
+def run_payroll(period: tuple) -> str:
+	entry = frappe.get_doc(
+		{
+			"doctype": "Payroll Entry",
+			"company": COMPANY,
+			"posting_date": period[1],
+			"payroll_frequency": "Monthly",
+			"salary_slip_based_on_timesheet": 0,
+			"start_date": period[0],
+			"end_date": period[1],
+			"currency": "VND",
+			"exchange_rate": 1,
+			"payroll_payable_account": frappe.db.get_value(
+				"Company", COMPANY, "default_payroll_payable_account"
+			),
+			"cost_center": frappe.db.get_value("Company", COMPANY, "cost_center"),
+			"payment_account": frappe.db.get_value(
+				"Account", {"company": COMPANY, "account_type": "Cash", "is_group": 0}
+			),
+		}
+	)
+	entry.fill_employee_details()
+	entry.insert()
+	entry.submit()  # HRMS makes the salary slips (drafts) with the P1/P2/P3 lines
+	slips = frappe.db.count("Salary Slip", {"payroll_entry": entry.name})
+	return f"Payroll Entry {entry.name} made {slips} salary slips"
 
 
 def make_measurements(scorecards: list[str], year: int) -> int:

@@ -12,6 +12,7 @@ from frappe.desk.page.setup_wizard.install_fixtures import (
 )
 
 from kpibsc.engine import FIVE_BANDS
+from kpibsc.kpibsc.services.pay import create_salary_components, delete_salary_components
 from kpibsc.setup.workflow import create_workflow, delete_workflow
 
 ROLES = ("KPI Manager", "KPI User")
@@ -22,9 +23,11 @@ def after_install():
 	create_custom_fields(get_custom_fields(), ignore_validate=True)
 	create_workflow()
 	set_default_settings()
+	create_salary_components()
 
 
 def before_uninstall():
+	delete_salary_components()
 	delete_workflow()
 	delete_custom_fields(get_custom_fields())
 	delete_roles()

@@ -24,6 +24,9 @@ class TestDemo(KPITestCase):
 			"initiatives": frappe.db.count(
 				"Project", {"company": demo.COMPANY, "is_strategic_initiative": 1}
 			),
+			"pay": frappe.db.count(
+				"Additional Salary", {"company": demo.COMPANY, "ref_doctype": "KPI Pay Run", "docstatus": 1}
+			),
 		}
 
 	def test_demo_builds_company_departments_people_and_is_rerunnable(self):
@@ -40,6 +43,8 @@ class TestDemo(KPITestCase):
 			["5 Approved", "5 HR Calibration", "5 Manager Review", "5 Self Assessment"],
 		)
 		self.assertEqual(first["initiatives"], len(demo.INITIATIVES))
+		# June's pay run: P1 and P2 for 20 people, P3 for the 5 approved Sales reviews
+		self.assertEqual(first["pay"], 45)
 		perspectives = frappe.get_all(
 			"Strategic Objective",
 			filters={"strategy": f"KPI Demo Strategy {YEAR}"},

@@ -1,0 +1,172 @@
+"""A KPI pay run for N employees, then HRMS salary slip creation for them with and without
+kpibsc's P1/P2/P3 Additional Salaries: wall time and SQL statements, and the ratio.
+
+Setup (not timed): N benchmark employees (cascade_bench.py), a holiday list, a salary
+structure and N submitted Salary Structure Assignments, a pay policy. Slips are made as
+HRMS's Payroll Entry makes them (`frappe.get_doc(args).insert()` per employee, the loop of
+`create_salary_slips_for_employees`, without its commit), first before the pay run,
+then, after rolling those back to a savepoint, after it. Everything is rolled back.
+
+    cd ~/frappe-bench/sites
+    ../env/bin/python /path/to/kpibsc/benchmarks/payroll_bench.py --site test.localhost --employees 2000
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import frappe
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cascade_bench import COMPANY, bench_employees, ensure_company, ensure_employees, measure
+
+MONTH = ("2034-03-01", "2034-03-31")
+
+
+def setup(employees: list[str]):
+	holidays = "Bench Holidays 2034"
+	if not frappe.db.exists("Holiday List", holidays):
+		frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": holidays,
+				"from_date": "2034-01-01",
+				"to_date": "2034-12-31",
+			}
+		).insert()
+	frappe.db.set_value("Company", COMPANY, "default_holiday_list", holidays)
+	if not frappe.db.exists("Salary Component", "Bench Basic"):
+		frappe.get_doc(
+			{
+				"doctype": "Salary Component",
+				"salary_component": "Bench Basic",
+				"salary_component_abbr": "BB",
+				"type": "Earning",
+			}
+		).insert()
+	frappe.get_doc(
+		{
+			"doctype": "Salary Structure",
+			"name": "Bench Structure",
+			"company": COMPANY,
+			"payroll_frequency": "Monthly",
+			"currency": frappe.db.get_value("Company", COMPANY, "default_currency"),
+			"earnings": [
+				{
+					"salary_component": "Bench Basic",
+					"abbr": "BB",
+					"amount_based_on_formula": 1,
+					"formula": "base",
+				}
+			],
+		}
+	).insert().submit()
+	payable = frappe.db.get_value("Company", COMPANY, "default_payroll_payable_account")
+	for employee in employees:
+		frappe.db.set_value("Employee", employee, "date_of_joining", "2030-01-01")
+		frappe.get_doc(
+			{
+				"doctype": "Salary Structure Assignment",
+				"employee": employee,
+				"salary_structure": "Bench Structure",
+				"company": COMPANY,
+				"currency": frappe.db.get_value("Company", COMPANY, "default_currency"),
+				"from_date": "2034-01-01",
+				"base": 10_000_000,
+				"payroll_payable_account": payable,
+			}
+		).insert().submit()
+	frappe.get_doc(
+		{
+			"doctype": "KPI Pay Policy",
+			"policy_name": "Bench Policy 2034",
+			"company": COMPANY,
+			"effective_from": "2034-01-01",
+			"position_rates": [{"amount": 8_000_000}],  # no designation or grade: everyone
+			"p2_base": 2_000_000,
+			"person_factors": [{"factor": "Seniority Years", "threshold": 0, "coefficient": 1.1}],
+			"p3_mode": "Band Coefficient",
+			"p3_base": 3_000_000,
+			"missing_performance": "Last Known Band",
+		}
+	).insert()
+
+
+def make_slips(employees: list[str]):
+	args = frappe._dict(
+		doctype="Salary Slip",
+		salary_slip_based_on_timesheet=0,
+		payroll_frequency="Monthly",
+		start_date=MONTH[0],
+		end_date=MONTH[1],
+		company=COMPANY,
+		posting_date=MONTH[1],
+		currency=frappe.db.get_value("Company", COMPANY, "default_currency"),
+		exchange_rate=1,
+	)
+	for employee in employees:
+		frappe.get_doc({**args, "employee": employee}).insert()
+
+
+def main():
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--site", default="test.localhost")
+	parser.add_argument("--employees", type=int, default=2000)
+	arguments = parser.parse_args()
+	frappe.init(site=arguments.site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	frappe.db.set_single_value("Payroll Settings", "email_salary_slip_to_employee", 0)
+	try:
+		ensure_employees(arguments.employees, ensure_company())
+		employees = bench_employees(arguments.employees)
+		setup(employees)
+
+		frappe.db.savepoint("before_slips")
+		_none, plain_s, plain_q = measure(lambda: make_slips(employees))
+		frappe.db.rollback(save_point="before_slips")
+
+		run = frappe.get_doc(
+			{"doctype": "KPI Pay Run", "company": COMPANY, "from_date": MONTH[0], "to_date": MONTH[1]}
+		).insert()
+		_count, register_s, register_q = measure(run.get_employees)
+		# above 100 Additional Salaries submit queues a background job (never enqueued
+		# here: the transaction is rolled back); time that job's work directly
+		from kpibsc.kpibsc.services.pay import make_additional_salaries
+
+		run.submit()
+		_none, submit_s, submit_q = measure(lambda: make_additional_salaries(run.name))
+		additional = frappe.db.count("Additional Salary", {"ref_docname": run.name, "docstatus": 1})
+		_none, kpi_s, kpi_q = measure(lambda: make_slips(employees))
+		kpi_lines = frappe.db.count(
+			"Salary Detail",
+			{
+				"parenttype": "Salary Slip",
+				"salary_component": ("like", "KPI % (P_)"),
+				"additional_salary": ("is", "set"),
+			},
+		)
+	finally:
+		frappe.db.rollback()
+		frappe.destroy()
+	figures = {
+		"employees": len(employees),
+		"pay_run_register_s": round(register_s, 2),
+		"pay_run_register_queries": register_q,
+		"additional_salaries_s": round(submit_s, 2),
+		"additional_salaries_queries": submit_q,
+		"additional_salaries": additional,
+		"slips_without_kpi_pay_s": round(plain_s, 2),
+		"slips_without_kpi_pay_queries": plain_q,
+		"slips_with_kpi_pay_s": round(kpi_s, 2),
+		"slips_with_kpi_pay_queries": kpi_q,
+		"kpi_lines_on_slips": kpi_lines,
+		"slip_time_ratio": round(kpi_s / plain_s, 3),
+	}
+	print(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+	main()

@@ -1,0 +1,129 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, format_date, getdate
+
+from kpibsc.kpibsc.services import pay
+
+
+class KPIPayRun(Document):
+	def validate(self):
+		self.validate_dates()
+		self.set_policy()
+		self.validate_employees()
+		self.compute()
+		self.set_totals()
+
+	def on_submit(self):
+		pay.components()  # refuse before anything is written if they are not set
+		if len(self.employees) * 3 > pay.BACKGROUND_THRESHOLD and not frappe.flags.in_test:
+			self.db_set("status", "Submitted")
+			frappe.enqueue(
+				"kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.run_additional_salaries",
+				queue="long",
+				timeout=3600,
+				job_id=f"kpibsc-pay-run-{self.name}",
+				deduplicate=True,
+				enqueue_after_commit=True,
+				run=self.name,
+			)
+			return
+		pay.make_additional_salaries(self.name)
+		self.db_set("status", "Submitted")
+
+	def on_cancel(self):
+		pay.cancel_additional_salaries(self.name)
+		self.db_set("status", "Cancelled")
+
+	@frappe.whitelist()
+	def get_employees(self) -> int:
+		"""Fill the register with the employees the filters pick who are not paid yet."""
+		self.check_permission("write")
+		employees = pay.run_employees(self)
+		paid = pay.already_paid(self, employees)
+		self.set("employees", [{"employee": employee} for employee in employees if employee not in paid])
+		self.save()
+		if paid:
+			frappe.msgprint(
+				_("Left out, already in another pay run for these dates: {0}").format(
+					", ".join(f"{employee} ({run})" for employee, run in sorted(paid.items())[:20])
+				),
+				indicator="orange",
+			)
+		return len(self.employees)
+
+	def validate_dates(self):
+		if getdate(self.from_date) > getdate(self.to_date):
+			frappe.throw(_("The pay period ends before it starts."))
+		self.payroll_date = self.payroll_date or self.to_date
+		if not (getdate(self.from_date) <= getdate(self.payroll_date) <= getdate(self.to_date)):
+			frappe.throw(_("The payroll date must fall within the pay period."))
+
+	def set_policy(self):
+		self.policy = pay.policy_for(self.company, self.to_date).name
+
+	def validate_employees(self):
+		employees = [row.employee for row in self.employees]
+		duplicates = sorted({employee for employee in employees if employees.count(employee) > 1})
+		if duplicates:
+			frappe.throw(_("Employees listed twice: {0}").format(", ".join(duplicates)), exc=pay.PayRunError)
+		paid = pay.already_paid(self, employees)
+		if paid:
+			frappe.throw(
+				_("Already in another pay run for {0} to {1}, so they would be paid twice: {2}").format(
+					format_date(self.from_date),
+					format_date(self.to_date),
+					", ".join(f"{employee} ({run})" for employee, run in sorted(paid.items())[:20]),
+				),
+				exc=pay.PayRunError,
+				title=_("Paid Twice"),
+			)
+		slips = pay.with_submitted_slips(self, employees)
+		if slips and self.docstatus == 0:
+			frappe.throw(
+				_(
+					"Their salary slips for {0} are already submitted, so this pay would never reach them: {1}. Cancel those slips first, or pay them in the next period."
+				).format(
+					format_date(self.payroll_date),
+					", ".join(f"{employee} ({slip})" for employee, slip in sorted(slips.items())[:20]),
+				),
+				exc=pay.PayRunError,
+				title=_("Salary Slip Already Submitted"),
+			)
+		unassigned = pay.without_salary_structure(self, employees)
+		if unassigned:
+			frappe.throw(
+				_(
+					"No submitted Salary Structure Assignment, so HRMS cannot make their salary slips: {0}. Assign a salary structure first."
+				).format(", ".join(unassigned[:20])),
+				exc=pay.PayRunError,
+				title=_("No Salary Structure"),
+			)
+
+	def compute(self):
+		rows = pay.compute_register(self, [row.employee for row in self.employees])
+		self.set("employees", rows)
+
+	def set_totals(self):
+		for field in ("p1", "p2", "p3", "total"):
+			total = sum(flt(row.get(field)) for row in self.employees)
+			self.set("total" if field == "total" else f"total_{field}", total)
+
+
+def run_additional_salaries(run: str):
+	"""Background job for large runs; on failure the run is marked Failed with the reason."""
+	try:
+		pay.make_additional_salaries(run, show_progress=True)
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=_("KPI pay run {0} failed").format(run))
+		frappe.db.set_value(
+			"KPI Pay Run",
+			run,
+			{
+				"status": "Failed",
+				"error_message": _(
+					"Creating the Additional Salaries failed and none were kept. Cancel the run, fix the cause (see the Error Log) and amend it."
+				),
+			},
+		)

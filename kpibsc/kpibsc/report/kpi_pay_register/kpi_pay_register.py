@@ -1,0 +1,160 @@
+"""KPI Pay Register: P1, P2 and P3 per employee from the submitted pay runs of a period,
+department totals, and the change against the previous period of the same length."""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, date_diff, flt, getdate
+
+AMOUNTS = ("p1", "p2", "p3", "total")
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	if not (filters.company and filters.from_date and filters.to_date):
+		return columns(), [], _("Choose a company and a period.")
+	frappe.has_permission("KPI Pay Run", "read", throw=True)
+	current = register(filters.company, filters.from_date, filters.to_date, filters.department)
+	if not current:
+		return columns(), [], _("No submitted KPI pay run for this period.")
+	days = date_diff(filters.to_date, filters.from_date) + 1
+	previous_end = add_days(getdate(filters.from_date), -1)
+	previous = {
+		row.employee: row.total
+		for row in register(
+			filters.company, add_days(previous_end, -days + 1), previous_end, filters.department
+		)
+	}
+	rows = tree(current, previous)
+	return columns(), rows, None, chart(rows), summary(current, previous)
+
+
+def register(company, from_date, to_date, department=None) -> list:
+	run = frappe.qb.DocType("KPI Pay Run")
+	row = frappe.qb.DocType("KPI Pay Run Employee")
+	query = (
+		frappe.qb.from_(row)
+		.join(run)
+		.on(run.name == row.parent)
+		.select(
+			row.employee,
+			row.employee_name,
+			row.department,
+			row.rank_band,
+			row.p1,
+			row.p2,
+			row.p3,
+			row.total,
+			row.note,
+			run.name.as_("pay_run"),
+		)
+		.where(
+			(run.docstatus == 1)
+			& (run.company == company)
+			& (run.from_date >= from_date)
+			& (run.to_date <= to_date)
+		)
+		.orderby(row.department)
+		.orderby(row.employee)
+	)
+	if department:
+		query = query.where(row.department == department)
+	return query.run(as_dict=True)
+
+
+def tree(current: list, previous: dict) -> list[dict]:
+	rows, by_department = [], {}
+	for row in current:
+		by_department.setdefault(row.department or _("No Department"), []).append(row)
+	for department, people in by_department.items():
+		totals = {field: sum(flt(person[field]) for person in people) for field in AMOUNTS}
+		before = sum(flt(previous.get(person.employee)) for person in people)
+		rows.append(
+			{
+				"name": department,
+				"parent": None,
+				"indent": 0,
+				"employee_name": department,
+				**totals,
+				"previous_total": before,
+				"change": totals["total"] - before,
+			}
+		)
+		for person in people:
+			before = previous.get(person.employee)
+			rows.append(
+				{
+					**person,
+					"name": f"{department}/{person.employee}",
+					"parent": department,
+					"indent": 1,
+					"previous_total": before,
+					"change": flt(person.total) - flt(before) if before is not None else None,
+				}
+			)
+	return rows
+
+
+def columns() -> list[dict]:
+	currency = {"fieldtype": "Currency", "width": 130}
+	return [
+		{
+			"fieldname": "employee_name",
+			"label": _("Department / Employee"),
+			"fieldtype": "Data",
+			"width": 240,
+		},
+		{
+			"fieldname": "employee",
+			"label": _("Employee"),
+			"fieldtype": "Link",
+			"options": "Employee",
+			"width": 110,
+		},
+		{"fieldname": "rank_band", "label": _("Rank Band"), "fieldtype": "Data", "width": 80},
+		{"fieldname": "p1", "label": _("P1 Position"), **currency},
+		{"fieldname": "p2", "label": _("P2 Person"), **currency},
+		{"fieldname": "p3", "label": _("P3 Performance"), **currency},
+		{"fieldname": "total", "label": _("Total"), **currency},
+		{"fieldname": "previous_total", "label": _("Previous Period"), **currency},
+		{"fieldname": "change", "label": _("Change"), **currency},
+		{
+			"fieldname": "pay_run",
+			"label": _("Pay Run"),
+			"fieldtype": "Link",
+			"options": "KPI Pay Run",
+			"width": 140,
+		},
+		{"fieldname": "note", "label": _("Note"), "fieldtype": "Data", "width": 260},
+	]
+
+
+def chart(rows: list[dict]) -> dict:
+	departments = [row for row in rows if row["indent"] == 0]
+	return {
+		"data": {
+			"labels": [row["employee_name"] for row in departments],
+			"datasets": [
+				{"name": label, "values": [flt(row[field]) for row in departments]}
+				for field, label in (("p1", _("P1")), ("p2", _("P2")), ("p3", _("P3")))
+			],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+	}
+
+
+def summary(current: list, previous: dict) -> list[dict]:
+	cards = [
+		{"value": sum(flt(row[field]) for row in current), "label": label, "datatype": "Currency"}
+		for field, label in (("p1", _("P1")), ("p2", _("P2")), ("p3", _("P3")), ("total", _("Total")))
+	]
+	cards.append({"value": len(current), "label": _("Employees"), "datatype": "Int"})
+	if previous:
+		cards.append(
+			{
+				"value": sum(flt(value) for value in previous.values()),
+				"label": _("Previous Period"),
+				"datatype": "Currency",
+			}
+		)
+	return cards

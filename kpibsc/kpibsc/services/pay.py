@@ -1,0 +1,576 @@
+"""KPI pay and 3P salary: the pay run's register computed by the engine from the pay
+policy, the approved reviews (or scorecards) and the employees' records, and its
+Additional Salaries, which HRMS's Payroll Entry puts on the salary slips.
+
+Reads are one query per kind of data for the whole run; the engine (`engine/pay.py`)
+computes P1, P2, P3 and their rounding for everyone in one pass.
+"""
+
+import numpy as np
+import pandas as pd
+
+import frappe
+from frappe import _
+from frappe.utils import date_diff, flt, format_date, getdate
+
+from kpibsc.engine.errors import EngineError
+from kpibsc.engine.pay import band_lookup, compute_pay
+from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
+from kpibsc.kpibsc.services.reviews import band_scale, get_settings, kpi_scores
+
+PAY_ROLES = {"HR Manager", "HR User", "System Manager", "Administrator"}
+COMPONENTS = (
+	# settings field, component name, abbreviation, description
+	("p1_component", "KPI Position Pay (P1)", "KPI_P1", "Pay for the position: designation and grade."),
+	(
+		"p2_component",
+		"KPI Person Pay (P2)",
+		"KPI_P2",
+		"Pay for the person: competency, seniority, qualification.",
+	),
+	("p3_component", "KPI Performance Pay (P3)", "KPI_P3", "Pay for performance: rank band or KPI score."),
+)
+BACKGROUND_THRESHOLD = 100  # Additional Salaries created in the request up to this many
+
+
+class PayPolicyError(frappe.ValidationError):
+	pass
+
+
+class PayRunError(frappe.ValidationError):
+	pass
+
+
+# -- policy -----------------------------------------------------------------------------------
+
+
+def validate_policy(doc):
+	"""KPI Pay Policy.validate: dates, no overlap with another policy of the company, and
+	tables the engine can use."""
+	if doc.effective_to and getdate(doc.effective_to) < getdate(doc.effective_from):
+		frappe.throw(_("The policy ends before it starts."), exc=PayPolicyError)
+	overlap = [
+		other.name
+		for other in frappe.get_all(
+			"KPI Pay Policy",
+			filters={"company": doc.company, "disabled": 0, "name": ("!=", doc.name or "")},
+			fields=["name", "effective_from", "effective_to"],
+		)
+		if overlaps(doc.effective_from, doc.effective_to, other.effective_from, other.effective_to)
+	]
+	if overlap and not doc.disabled:
+		frappe.throw(
+			_(
+				"Pay policy {0} of {1} is in effect over the same dates. Give them dates that do not overlap."
+			).format(frappe.get_desk_link("KPI Pay Policy", sorted(set(overlap))[0]), doc.company),
+			exc=PayPolicyError,
+			title=_("Overlapping Pay Policies"),
+		)
+	for field in ("p1_unit_rate", "p2_base", "p3_base", "bonus_pool", "bonus_rate"):
+		if flt(doc.get(field)) < 0:
+			frappe.throw(
+				_("{0} cannot be negative.").format(_(doc.meta.get_label(field))),  # translated at runtime
+				exc=PayPolicyError,
+			)
+	for row in [*doc.position_rates, *doc.person_factors]:
+		for field in ("amount", "job_value", "coefficient"):
+			if flt(row.get(field)) < 0:
+				frappe.throw(
+					_("Row {0}: amounts and coefficients cannot be negative.").format(row.idx),
+					exc=PayPolicyError,
+				)
+	for factor in ("Competency Score", "Seniority Years"):
+		thresholds = [flt(row.threshold) for row in doc.person_factors if row.factor == factor]
+		if len(thresholds) != len(set(thresholds)):
+			frappe.throw(
+				_("{0}: two rows start from the same value.").format(_(factor)),  # translated at runtime
+				exc=PayPolicyError,
+			)
+
+
+def overlaps(start, end, other_start, other_end) -> bool:
+	"""Two policies clash when they start together, or one starts inside the other's dates.
+	An open end lasts until a later policy starts, so it clashes with nothing later."""
+	start, other_start = getdate(start), getdate(other_start)
+	if start == other_start:
+		return True
+	if end and start < other_start <= getdate(end):
+		return True
+	return bool(other_end and other_start < start <= getdate(other_end))
+
+
+def policy_for(company: str, on) -> frappe._dict:
+	"""The policy in effect on `on` (the latest start on or before it)."""
+	name = frappe.db.get_value(
+		"KPI Pay Policy",
+		{
+			"company": company,
+			"disabled": 0,
+			"effective_from": ("<=", on),
+		},
+		"name",
+		order_by="effective_from desc",
+	)
+	if name:
+		policy = frappe.get_doc("KPI Pay Policy", name)
+		if not policy.effective_to or getdate(policy.effective_to) >= getdate(on):
+			return policy
+	frappe.throw(
+		_("No KPI Pay Policy of {0} is in effect on {1}. Create one, or change its dates.").format(
+			frappe.bold(company), format_date(on)
+		),
+		exc=PayPolicyError,
+		title=_("No Pay Policy"),
+	)
+
+
+# -- the register -----------------------------------------------------------------------------
+
+
+def run_employees(run) -> list[frappe._dict]:
+	"""Employees of the company working at some point in the period, as Payroll Entry
+	picks them (with the run's department, designation and branch filters)."""
+	employee = frappe.qb.DocType("Employee")
+	query = (
+		frappe.qb.from_(employee)
+		.select(employee.name)
+		.where(
+			(employee.company == run.company)
+			& (employee.date_of_joining <= run.to_date)
+			& (employee.relieving_date.isnull() | (employee.relieving_date >= run.from_date))
+			& (employee.status != "Inactive")
+		)
+		.orderby(employee.name)
+	)
+	for field in ("department", "designation", "branch"):
+		if run.get(field):
+			query = query.where(employee[field] == run.get(field))
+	return query.run(pluck=True)
+
+
+def already_paid(run, employees: list[str]) -> dict[str, str]:
+	"""Employee -> the other pay run (draft or submitted) that covers them for these dates."""
+	parent = frappe.qb.DocType("KPI Pay Run")
+	row = frappe.qb.DocType("KPI Pay Run Employee")
+	found = (
+		frappe.qb.from_(row)
+		.join(parent)
+		.on(parent.name == row.parent)
+		.select(row.employee, parent.name)
+		.where(
+			row.employee.isin(employees or [""])
+			& (parent.docstatus < 2)
+			& (parent.company == run.company)
+			& (parent.name != (run.name or ""))
+			& (parent.from_date <= run.to_date)
+			& (parent.to_date >= run.from_date)
+		)
+		.run()
+	)
+	return dict(found)
+
+
+def without_salary_structure(run, employees: list[str]) -> list[str]:
+	assigned = set(
+		frappe.get_all(
+			"Salary Structure Assignment",
+			filters={"employee": ("in", employees or [""]), "docstatus": 1, "from_date": ("<=", run.to_date)},
+			pluck="employee",
+		)
+	)
+	return [employee for employee in employees if employee not in assigned]
+
+
+def compute_register(run, employees: list[str]) -> list[dict]:
+	"""The register rows (P1, P2, P3 and the why of each) for `employees`."""
+	if not employees:
+		return []
+	policy = policy_for(run.company, run.to_date)
+	settings = get_settings()
+	people = pd.DataFrame(
+		# plain dicts: pandas probes frappe._dict for array attributes and gets None
+		[
+			dict(row)
+			for row in frappe.get_all(
+				"Employee",
+				filters={"name": ("in", employees)},
+				fields=[
+					"name as employee",
+					"employee_name",
+					"department",
+					"designation",
+					"grade",
+					"date_of_joining",
+					"relieving_date",
+				],
+				order_by="name",
+			)
+		]
+	)
+	start, end = getdate(run.from_date), getdate(run.to_date)
+	working_days = date_diff(end, start) + 1
+	first = people["date_of_joining"].map(lambda day: max(getdate(day), start))
+	last = people["relieving_date"].map(lambda day: min(getdate(day), end) if day else end)
+	people["working_days"] = float(working_days)
+	people["payment_days"] = [max(date_diff(b, a) + 1, 0) for a, b in zip(first, last, strict=True)]
+	people["note"] = ""
+
+	frame = pd.DataFrame(index=people.index)
+	add_position_pay(frame, people, policy)
+	add_person_pay(frame, people, policy, end)
+	performance = performance_of(people, policy, settings, start, end)
+	people = people.join(performance)
+	frame["p3_base"] = flt(policy.p3_base)
+	frame["band_coefficient"] = people["band_coefficient"]
+	frame["achievement"] = people["score"] / 100.0
+	frame["bonus_rate"] = flt(policy.bonus_rate)
+	frame["score"] = people["score"]
+	frame["payment_days"] = people["payment_days"]
+	frame["working_days"] = people["working_days"]
+	try:
+		pay = compute_pay(
+			frame,
+			p3_mode=policy.p3_mode,
+			combine=policy.p2_combine or "Product",
+			prorate_p3=bool(policy.prorate_p3),
+			pool=flt(policy.bonus_pool) if policy.p3_mode == "Bonus Pool" else None,
+			precision=currency_precision(run.currency or policy.currency),
+		)
+	except EngineError as error:
+		throw_engine_error(error, _("KPI Pay"))
+	blocked = people[people["blocked"]]
+	if not blocked.empty:
+		frappe.throw(
+			_(
+				"No approved performance for the pay period, and the pay policy blocks the run: {0}. Approve their reviews, or change Without Approved Performance on {1}."
+			).format(
+				", ".join(blocked["employee"].head(20)), frappe.get_desk_link("KPI Pay Policy", policy.name)
+			),
+			exc=PayRunError,
+			title=_("Missing Performance"),
+		)
+	rows = []
+	for person, amounts in zip(people.itertuples(index=False), pay.itertuples(index=False), strict=True):
+		notes = [note for note in (person.note, person.performance_note) if note]
+		if person.payment_days < person.working_days:
+			notes.append(
+				_("Prorated: {0} of {1} days").format(int(person.payment_days), int(person.working_days))
+			)
+		rows.append(
+			{
+				"employee": person.employee,
+				"employee_name": person.employee_name,
+				"department": person.department,
+				"designation": person.designation,
+				"payment_days": person.payment_days,
+				"working_days": person.working_days,
+				"review": person.review,
+				"rank_band": person.rank_band,
+				"score": None if np.isnan(person.score) else float(person.score),
+				"p1": float(amounts.p1),
+				"p2": float(amounts.p2),
+				"p3": float(amounts.p3),
+				"total": float(amounts.total),
+				"note": "; ".join(notes),
+				"currency": run.currency or policy.currency,
+			}
+		)
+	return rows
+
+
+def add_position_pay(frame: pd.DataFrame, people: pd.DataFrame, policy):
+	"""P1 from the most specific position row: designation and grade, designation, grade."""
+	rates = {}
+	for row in policy.position_rates:
+		rates[(row.designation or None, row.employee_grade or None)] = row
+	matched = [
+		rates.get((designation, grade)) or rates.get((designation, None)) or rates.get((None, grade))
+		for designation, grade in zip(people["designation"], people["grade"], strict=True)
+	]
+	for index, row in enumerate(matched):
+		if row is None:
+			people.at[index, "note"] = _("No position rate for this designation or grade: P1 is 0")
+	if policy.p1_method == "Unit Rate × Job Value":
+		frame["p1_rate"] = flt(policy.p1_unit_rate)
+		frame["p1_coefficient"] = [flt(row.job_value) if row else 0.0 for row in matched]
+	else:
+		frame["p1_amount"] = [flt(row.amount) if row else 0.0 for row in matched]
+
+
+def add_person_pay(frame: pd.DataFrame, people: pd.DataFrame, policy, end):
+	"""P2 base and the person coefficients: competency score, seniority, qualification."""
+	frame["p2_base"] = flt(policy.p2_base)
+	factors = {}
+	for row in policy.person_factors:
+		factors.setdefault(row.factor, []).append(row)
+	try:
+		competency_rows = sorted(factors.get("Competency Score", []), key=lambda row: flt(row.threshold))
+		if competency_rows:
+			scores = latest_competency_scores(people["employee"].tolist(), end)
+			frame["competency_coefficient"] = band_lookup(
+				[scores.get(employee, 0.0) for employee in people["employee"]],
+				[flt(row.threshold) for row in competency_rows],
+				[flt(row.coefficient) for row in competency_rows],
+			)
+		seniority_rows = sorted(factors.get("Seniority Years", []), key=lambda row: flt(row.threshold))
+		if seniority_rows:
+			years = [date_diff(end, getdate(day)) / 365.25 for day in people["date_of_joining"]]
+			frame["seniority_coefficient"] = band_lookup(
+				years,
+				[flt(row.threshold) for row in seniority_rows],
+				[flt(row.coefficient) for row in seniority_rows],
+			)
+	except EngineError as error:
+		throw_engine_error(error, _("Person Coefficients"))
+	qualification_rows = factors.get("Qualification", [])
+	if qualification_rows:
+		by_name = {
+			(row.qualification or "").strip().lower(): flt(row.coefficient) for row in qualification_rows
+		}
+		education = {}
+		for row in frappe.get_all(
+			"Employee Education",
+			filters={"parent": ("in", people["employee"].tolist()), "parenttype": "Employee"},
+			fields=["parent", "level", "qualification"],
+		):
+			for value in (row.level, row.qualification):
+				coefficient = by_name.get((value or "").strip().lower())
+				if coefficient is not None:
+					education[row.parent] = max(education.get(row.parent, 0.0), coefficient)
+		frame["qualification_coefficient"] = [
+			education.get(employee, np.nan) for employee in people["employee"]
+		]
+
+
+def latest_competency_scores(employees: list[str], on) -> dict[str, float]:
+	rows = frappe.get_all(
+		"Performance Review",
+		filters={"employee": ("in", employees), "docstatus": 1, "to_date": ("<=", on)},
+		fields=["employee", "competency_score"],
+		order_by="to_date asc",
+	)
+	return {row.employee: flt(row.competency_score) for row in rows}
+
+
+def performance_of(people: pd.DataFrame, policy, settings, start, end) -> pd.DataFrame:
+	"""Per employee: the score (percent), rank band and its coefficient that P3 uses, the
+	review it comes from, and a note when the policy filled a gap."""
+	employees = people["employee"].tolist()
+	scale = band_scale(settings)
+	result = pd.DataFrame(
+		{
+			"score": np.nan,
+			"rank_band": None,
+			"review": None,
+			"performance_note": "",
+			"blocked": False,
+		},
+		index=people.index,
+	)
+	reviews = frappe.get_all(
+		"Performance Review",
+		filters={"employee": ("in", employees), "docstatus": 1, "from_date": ("<=", end)},
+		fields=["name", "employee", "from_date", "to_date", "final_score", "rank_band"],
+		order_by="to_date asc",
+	)
+	current, earlier = {}, {}
+	for review in reviews:
+		covers = getdate(review.to_date) >= start
+		(current if covers else earlier)[review.employee] = review
+	if policy.p3_basis == "Scorecard":
+		scores = kpi_scores(employees, [start] * len(employees), [end] * len(employees))
+		last_scores = kpi_scores(
+			employees, [getdate("1900-01-01")] * len(employees), [start] * len(employees)
+		)
+	for index, employee in enumerate(employees):
+		if policy.p3_basis == "Scorecard":
+			score = scores.at[index, "kpi_score"]
+			if not np.isnan(score):
+				result.at[index, "score"] = score
+				result.at[index, "rank_band"] = scale.assign([score])[0]
+				continue
+			fallback = last_scores.at[index, "kpi_score"]
+			fallback = (
+				None
+				if np.isnan(fallback)
+				else frappe._dict(final_score=fallback, rank_band=scale.assign([fallback])[0], name=None)
+			)
+		else:
+			review = current.get(employee)
+			if review:
+				result.at[index, "score"] = flt(review.final_score)
+				result.at[index, "rank_band"] = review.rank_band
+				result.at[index, "review"] = review.name
+				continue
+			fallback = earlier.get(employee)
+		apply_missing_policy(result, index, policy.missing_performance, fallback)
+	result["band_coefficient"] = scale.coefficients(result["rank_band"].tolist())
+	return result
+
+
+def apply_missing_policy(result: pd.DataFrame, index: int, policy: str, fallback):
+	if policy == "Last Known Band" and fallback:
+		result.at[index, "score"] = flt(fallback.final_score)
+		result.at[index, "rank_band"] = fallback.rank_band
+		result.at[index, "review"] = fallback.name
+		result.at[index, "performance_note"] = _(
+			"No approved performance for the period: last known band {0}"
+		).format(fallback.rank_band)
+	elif policy == "Block":
+		result.at[index, "blocked"] = True
+	else:
+		result.at[index, "performance_note"] = _("No approved performance for the period: P3 is 0")
+
+
+def currency_precision(currency: str | None) -> int:
+	"""Decimals of the currency's number format (VND #.### → 0, USD #,###.## → 2)."""
+	number_format = frappe.db.get_value("Currency", currency, "number_format") if currency else None
+	number_format = number_format or frappe.db.get_default("number_format") or "#,###.##"
+	separator = number_format[-3] if len(number_format) > 3 and number_format[-3] in ".," else None
+	return 2 if separator and number_format[-2:] == "##" else 0
+
+
+# -- Additional Salary ------------------------------------------------------------------------
+
+
+def components() -> dict[str, str]:
+	settings = frappe.get_cached_doc("KPI BSC Settings")
+	found = {"p1": settings.p1_component, "p2": settings.p2_component, "p3": settings.p3_component}
+	missing = [key.upper() for key, value in found.items() if not value]
+	if missing:
+		frappe.throw(
+			_("Set the {0} salary components in KPI BSC Settings first.").format(", ".join(missing)),
+			exc=PayRunError,
+		)
+	return found
+
+
+def make_additional_salaries(run_name: str, show_progress: bool = False) -> int:
+	"""One submitted Additional Salary per employee and non-zero component, referencing the
+	run, through HRMS's own document (its validations included)."""
+	run = frappe.get_doc("KPI Pay Run", run_name)
+	salary_components = components()
+	rows = [(row, key) for row in run.employees for key in ("p1", "p2", "p3") if flt(row.get(key))]
+	for count, (row, key) in enumerate(rows, start=1):
+		frappe.get_doc(
+			{
+				"doctype": "Additional Salary",
+				"employee": row.employee,
+				"company": run.company,
+				"currency": run.currency,
+				"salary_component": salary_components[key],
+				"amount": flt(row.get(key)),
+				"payroll_date": run.payroll_date or run.to_date,
+				"overwrite_salary_structure_amount": 1,
+				"ref_doctype": "KPI Pay Run",
+				"ref_docname": run.name,
+			}
+		).insert(ignore_permissions=True).submit()
+		if show_progress and count % 50 == 0:
+			frappe.publish_progress(
+				count * 100 / len(rows),
+				title=_("Paying {0}").format(run.name),
+				doctype="KPI Pay Run",
+				docname=run.name,
+			)
+	return len(rows)
+
+
+def cancel_additional_salaries(run_name: str) -> int:
+	names = frappe.get_all(
+		"Additional Salary",
+		filters={"ref_doctype": "KPI Pay Run", "ref_docname": run_name, "docstatus": 1},
+		pluck="name",
+	)
+	for name in names:
+		frappe.get_doc("Additional Salary", name).cancel()
+	return len(names)
+
+
+# -- the salary slip guard --------------------------------------------------------------------
+
+
+def check_salary_slip(doc, method=None):
+	"""doc_events Salary Slip.validate: while a KPI pay run for the slip's dates is still a
+	draft, its pay is not on the slip yet. Saving warns; submitting is refused, since a
+	submitted slip would never receive it. (A draft slip picks the pay up by itself when
+	saved after the run is submitted: HRMS reads Additional Salaries on every save.)"""
+	if not (doc.employee and doc.start_date and doc.end_date):
+		return
+	run = frappe.qb.DocType("KPI Pay Run")
+	row = frappe.qb.DocType("KPI Pay Run Employee")
+	pending = (
+		frappe.qb.from_(row)
+		.join(run)
+		.on(run.name == row.parent)
+		.select(run.name)
+		.where(
+			(row.employee == doc.employee)
+			& (run.docstatus == 0)
+			& (run.payroll_date[doc.start_date : doc.end_date])
+		)
+		.run(pluck=True)
+	)
+	if not pending:
+		return
+	message = _(
+		"KPI pay run {0} for this period is still a draft, so its pay is not on this salary slip. Submit the pay run first, then save the slip again."
+	).format(frappe.get_desk_link("KPI Pay Run", pending[0]))
+	if doc.docstatus == 1:
+		frappe.throw(message, exc=PayRunError, title=_("KPI Pay Missing"))
+	frappe.msgprint(message, title=_("KPI Pay Missing"), indicator="orange")
+
+
+def with_submitted_slips(run, employees: list[str]) -> dict[str, str]:
+	"""Employee -> their submitted salary slip whose dates hold the run's payroll date:
+	an Additional Salary of that date would never be paid."""
+	slip = frappe.qb.DocType("Salary Slip")
+	payroll_date = getdate(run.payroll_date or run.to_date)
+	return dict(
+		frappe.qb.from_(slip)
+		.select(slip.employee, slip.name)
+		.where(
+			slip.employee.isin(employees or [""])
+			& (slip.docstatus == 1)
+			& (slip.start_date <= payroll_date)
+			& (slip.end_date >= payroll_date)
+		)
+		.run()
+	)
+
+
+# -- install ----------------------------------------------------------------------------------
+
+
+def create_salary_components():
+	"""Earning components for P1, P2 and P3 (not prorated by HRMS: the pay run prorates),
+	set as the defaults in KPI BSC Settings."""
+	settings = frappe.get_single("KPI BSC Settings")
+	for field, name, abbr, description in COMPONENTS:
+		if not frappe.db.exists("Salary Component", name):
+			frappe.get_doc(
+				{
+					"doctype": "Salary Component",
+					"salary_component": name,
+					"salary_component_abbr": abbr,
+					"type": "Earning",
+					"description": description,
+					"depends_on_payment_days": 0,
+					"is_tax_applicable": 1,
+					"remove_if_zero_valued": 1,
+				}
+			).insert(ignore_permissions=True)
+		if not settings.get(field):
+			settings.set(field, name)
+	settings.save(ignore_permissions=True)
+
+
+def delete_salary_components():
+	"""Components no salary slip has used are removed; used ones stay with the payroll history."""
+	for _field, name, _abbr, _description in COMPONENTS:
+		if frappe.db.exists("Salary Component", name) and not frappe.db.exists(
+			"Salary Detail", {"salary_component": name}
+		):
+			frappe.db.delete("Additional Salary", {"salary_component": name, "docstatus": ("!=", 1)})
+			if not frappe.db.exists("Additional Salary", {"salary_component": name}):
+				frappe.delete_doc("Salary Component", name, force=True, ignore_permissions=True)
