@@ -184,8 +184,19 @@ def make_work(scorecards: list[str], objectives: dict[str, str], year: int) -> i
 			"KPI Scorecard", filters={"name": ("in", scorecards)}, fields=["name", "title"], as_list=True
 		)
 	)
+	# an approved period takes no new tasks (a site where the demo ran before tasks existed)
+	approved = {
+		(row.scorecard, row.period_start)
+		for row in frappe.get_all(
+			"KPI Measurement",
+			filters={"scorecard": ("in", scorecards), "docstatus": 1},
+			fields=["scorecard", "period_start"],
+		)
+	}
 	count = 0
 	for row in targets:
+		if (row.parent, row.period_start) in approved:
+			continue
 		due_in_period = ("between", [row.period_start, row.period_end])
 		if frappe.db.exists("Task", {"kpi_scorecard": row.parent, "exp_end_date": due_in_period}):
 			continue

@@ -304,7 +304,8 @@ def task_actuals(scorecards: list[str], as_of=None, period_start=None) -> pd.Dat
 	periods = item_periods(items, as_of, period_start)
 	if periods.empty:
 		return pd.DataFrame(columns=columns)
-	tasks = pd.concat([linked_tasks(items), assigned_tasks(items)], ignore_index=True)
+	found = [frame for frame in (linked_tasks(items), assigned_tasks(items)) if not frame.empty]
+	tasks = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["key", *TASK_COLUMNS])
 	if not tasks.empty:
 		milestones_only = set(items.loc[items["task_milestones_only"] == 1, "key"])
 		tasks = tasks[~tasks["key"].isin(milestones_only) | (tasks["is_milestone"] == 1)]
