@@ -171,13 +171,20 @@ def kpi_scores(employees: list[str], from_dates: list, to_dates: list) -> pd.Dat
 	result["kpi_score"] = means
 	result["kpi_periods"] = counts
 	# the scorecard shown on the review: the last one overlapping its dates
-	for index, (employee, start, end) in enumerate(zip(employees, from_dates, to_dates, strict=True)):
-		overlapping = [
-			row.name
-			for row in cards
-			if row.employee == employee and row.from_date <= getdate(end) and row.to_date >= getdate(start)
-		]
-		result.at[index, "scorecard"] = overlapping[-1] if overlapping else None
+	cards_of = {}
+	for row in cards:
+		cards_of.setdefault(row.employee, []).append(row)
+	result["scorecard"] = [
+		next(
+			(
+				row.name
+				for row in reversed(cards_of.get(employee, []))
+				if row.from_date <= getdate(end) and row.to_date >= getdate(start)
+			),
+			None,
+		)
+		for employee, start, end in zip(employees, from_dates, to_dates, strict=True)
+	]
 	return result
 
 

@@ -322,6 +322,15 @@ class TestKPIPayRun(KPITestCase):
 		with self.assertRaises(PayRunError):
 			self.make_run()
 
+	def test_leaver_is_prorated(self):
+		binh = self.people["kpi.pay.binh@example.com"]
+		frappe.db.set_value("Employee", binh, "relieving_date", "2025-01-20")
+		row = next(row for row in self.make_run().employees if row.employee == binh)
+		self.assertEqual((row.payment_days, row.working_days), (20, 31))
+		self.assertEqual(row.p1, round(6_000_000 * 20 / 31))
+		self.assertEqual(row.p2, round(P2_BASE * 20 / 31))
+		self.assertEqual(row.p3, P3_BASE * FIVE_BANDS.coefficients([row.rank_band])[0])  # P3 not prorated
+
 	# -- policies for missing performance --------------------------------------------------
 
 	def test_last_known_band_and_block(self):
