@@ -124,6 +124,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"fieldtype": "Float",
 				"label": _("KPI Weight"),
 				"default": "1",
+				"precision": "2",
 				"insert_after": "kpi",
 				"depends_on": "eval:doc.kpi",
 				"description": _(

@@ -101,8 +101,13 @@ class KPIPayRun(Document):
 			)
 
 	def compute(self):
-		rows = pay.compute_register(self, [row.employee for row in self.employees])
-		self.set("employees", rows)
+		"""Rows are updated in place, so the timeline records changed amounts, not 2×N rows."""
+		computed = {
+			row["employee"]: row
+			for row in pay.compute_register(self, [row.employee for row in self.employees])
+		}
+		for row in self.employees:
+			row.update(computed[row.employee])
 
 	def set_totals(self):
 		for field in ("p1", "p2", "p3", "total"):

@@ -222,7 +222,7 @@ function tasks_dialog(frm) {
 			wrapper.on("click", "[data-new-task]", (event) => {
 				const item = items[$(event.currentTarget).attr("data-new-task")];
 				dialog.hide();
-				frappe.new_doc("Task", {
+				open_new_form("Task", {
 					kpi_scorecard: frm.doc.name,
 					kpi: item.kpi,
 					strategic_objective: item.objective,
@@ -268,4 +268,13 @@ function item_tasks_html(item, index) {
 				: ""
 		}
 	</div>`;
+}
+
+function open_new_form(doctype, values) {
+	// the full form, not Task's quick entry, which would hide the prefilled KPI links
+	frappe.model.with_doctype(doctype, () => {
+		const doc = frappe.model.get_new_doc(doctype);
+		Object.assign(doc, values);
+		frappe.set_route("Form", doctype, doc.name);
+	});
 }

@@ -41,9 +41,13 @@ function render_notes(frm) {
 				</div>`
 				)
 				.join("")
-		: `<p class="text-muted">${__(
-				"No notes from the manager or HR yet. The employee sees them once the review is approved."
-		  )}</p>`;
+		: `<p class="text-muted">${
+				frm.doc.released
+					? __("No notes from the manager or HR.")
+					: __(
+							"No notes from the manager or HR yet. The employee sees them once the review is approved."
+					  )
+		  }</p>`;
 	frm.get_field("notes_html").$wrapper.html(html);
 }
 

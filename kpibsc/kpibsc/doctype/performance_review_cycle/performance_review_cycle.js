@@ -36,7 +36,10 @@ frappe.ui.form.on("Performance Review Cycle", {
 function show_status(frm) {
 	frm.call("get_status").then(({ message }) => {
 		if (!message || !message.length) return;
-		const parts = message.map((row) => `${__(row.workflow_state || "Self Assessment")}: ${row.count}`);
+		const order = ["Self Assessment", "Manager Review", "HR Calibration", "Approved"];
+		const parts = message
+			.sort((a, b) => order.indexOf(a.workflow_state) - order.indexOf(b.workflow_state))
+			.map((row) => `${__(row.workflow_state || "Self Assessment")}: ${row.count}`);
 		frm.dashboard.set_headline(`${__("Reviews by step")}: ${parts.join(" · ")}`);
 	});
 }

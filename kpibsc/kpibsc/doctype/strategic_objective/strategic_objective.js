@@ -5,7 +5,7 @@ frappe.ui.form.on("Strategic Objective", {
 		frm.add_custom_button(
 			__("Task"),
 			() =>
-				frappe.new_doc("Task", {
+				open_full_form("Task", {
 					strategic_objective: frm.doc.name,
 					company: frm.doc.company,
 				}),
@@ -14,7 +14,7 @@ frappe.ui.form.on("Strategic Objective", {
 		frm.add_custom_button(
 			__("Strategic Initiative"),
 			() =>
-				frappe.new_doc("Project", {
+				open_full_form("Project", {
 					is_strategic_initiative: 1,
 					strategic_objective: frm.doc.name,
 					company: frm.doc.company,
@@ -23,3 +23,12 @@ frappe.ui.form.on("Strategic Objective", {
 		);
 	},
 });
+
+function open_full_form(doctype, values) {
+	// the full form, not the quick entry, which would hide the prefilled objective
+	frappe.model.with_doctype(doctype, () => {
+		const doc = frappe.model.get_new_doc(doctype);
+		Object.assign(doc, values);
+		frappe.set_route("Form", doctype, doc.name);
+	});
+}

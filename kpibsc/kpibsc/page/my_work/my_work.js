@@ -35,7 +35,10 @@ function load(body, employee) {
 function my_work_html(work) {
 	const esc = frappe.utils.escape_html;
 	const heading = `<h4 class="mb-3">${esc(work.employee.employee_name || work.employee.name)}</h4>`;
-	return heading + items_html(work, esc) + overdue_html(work, esc) + groups_html(work, esc);
+	// tasks name their KPI by code; show the name the KPI table shows
+	const kpi_names = Object.fromEntries(work.items.map((item) => [item.kpi, item.kpi_name || item.kpi]));
+	const tasks = (list) => tasks_table(list, esc, kpi_names);
+	return heading + items_html(work, esc) + overdue_html(work, esc, tasks) + groups_html(work, esc, tasks);
 }
 
 function items_html(work, esc) {
@@ -68,15 +71,12 @@ function items_html(work, esc) {
 	</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function overdue_html(work, esc) {
+function overdue_html(work, esc, tasks) {
 	if (!work.overdue.length) return "";
-	return `<h5 class="text-danger">${__("Overdue ({0})", [work.overdue.length])}</h5>${tasks_table(
-		work.overdue,
-		esc
-	)}`;
+	return `<h5 class="text-danger">${__("Overdue ({0})", [work.overdue.length])}</h5>${tasks(work.overdue)}`;
 }
 
-function groups_html(work, esc) {
+function groups_html(work, esc, tasks) {
 	if (!work.groups.length) {
 		return `<p class="text-muted">${__("No tasks for this employee.")}</p>`;
 	}
@@ -96,24 +96,24 @@ function groups_html(work, esc) {
 				(group) => `<div class="mb-3">
 				<div class="mb-1"><b>${title(group)}</b>
 					<span class="text-muted small">${summary(group)}</span></div>
-				${tasks_table(group.tasks, esc)}
+				${tasks(group.tasks)}
 			</div>`
 			)
 			.join("")
 	);
 }
 
-function tasks_table(tasks, esc) {
+function tasks_table(tasks, esc, kpi_names) {
 	const rows = tasks
 		.map(
 			(task) => `<tr>
 			<td><a href="/app/task/${encodeURIComponent(task.name)}">${esc(task.subject || task.name)}</a></td>
-			<td>${esc(__(task.status))}</td>
+			<td>${esc(__(task.overdue ? "Overdue" : task.status))}</td>
 			<td class="text-right">${format_number(task.progress || 0, null, 0)}%</td>
 			<td class="${task.overdue ? "text-danger" : ""}">${
 				task.exp_end_date ? frappe.datetime.str_to_user(task.exp_end_date) : ""
 			}</td>
-			<td>${esc(task.kpi || "")}</td>
+			<td>${esc(kpi_names[task.kpi] || task.kpi || "")}</td>
 		</tr>`
 		)
 		.join("");

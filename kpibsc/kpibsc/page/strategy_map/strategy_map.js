@@ -99,7 +99,8 @@ function draw(data) {
 		.map((row) => {
 			const at = position[row.name];
 			const status = row.status || "No Data";
-			const score = row.score === null || row.score === undefined ? "" : ` · ${row.score.toFixed(1)}`;
+			const score =
+				row.score === null || row.score === undefined ? "" : ` · ${format_number(row.score, null, 1)}`;
 			const title = frappe.utils.escape_html(row.objective_name);
 			const initiatives = initiatives_line(row.initiatives || []);
 			const tooltip = (row.initiatives || [])
@@ -132,8 +133,10 @@ function initiatives_line(initiatives) {
 	if (!initiatives.length) return "";
 	const average =
 		initiatives.reduce((total, project) => total + (project.percent_complete || 0), 0) / initiatives.length;
-	return `<div style="color: #5e64ff">${__("{0} initiatives · {1}%", [
-		initiatives.length,
-		format_number(average, null, 0),
-	])}</div>`;
+	const progress = format_number(average, null, 0);
+	const text =
+		initiatives.length === 1
+			? __("1 initiative · {0}%", [progress])
+			: __("{0} initiatives · {1}%", [initiatives.length, progress]);
+	return `<div style="color: #5e64ff">${text}</div>`;
 }

@@ -184,12 +184,12 @@ def initiative_row(project, parent: str) -> dict:
 
 def columns() -> list[dict]:
 	return [
-		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 340},
+		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 320},
 		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 100},
 		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 70},
 		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "precision": 1, "width": 80},
-		{"fieldname": "target", "label": _("Target"), "fieldtype": "Float", "precision": 2, "width": 160},
-		{"fieldname": "actual", "label": _("Actual"), "fieldtype": "Float", "precision": 2, "width": 160},
+		{"fieldname": "target", "label": _("Target"), "fieldtype": "Float", "precision": 2, "width": 140},
+		{"fieldname": "actual", "label": _("Actual"), "fieldtype": "Float", "precision": 2, "width": 140},
 		{
 			"fieldname": "achievement",
 			"label": _("Achievement"),
@@ -239,9 +239,10 @@ def summary(rows: list[dict], results: list, period) -> list[dict]:
 	indicator = {"Green": "Green", "Amber": "Orange", "Red": "Red"}.get(total.get("status"), "Grey")
 	return [
 		{
-			"value": flt(total.get("score"), 1),
+			# formatted here: a Float card shows the site's 3 decimals ("100,100")
+			"value": frappe.format(flt(total.get("score"), 1), {"fieldtype": "Float", "precision": 1}),
 			"label": _("Score"),
-			"datatype": "Float",
+			"datatype": "Data",
 			"indicator": indicator,
 		},
 		{"value": f"{reported} / {len(kpis)}", "label": _("KPIs Reported"), "datatype": "Data"},

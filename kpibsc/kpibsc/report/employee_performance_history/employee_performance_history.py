@@ -32,7 +32,8 @@ def execute(filters: dict | None = None):
 	)
 	if not rows:
 		return columns(), [], _("No reviews match these filters.")
-	return columns(), rows, None, chart(rows) if filters.get("employee") else None
+	# a line needs two points (frappe-charts draws a broken path for one)
+	return columns(), rows, None, chart(rows) if filters.get("employee") and len(rows) > 1 else None
 
 
 def columns() -> list[dict]:

@@ -67,7 +67,8 @@ def tree(current: list, previous: dict) -> list[dict]:
 		by_department.setdefault(row.department or _("No Department"), []).append(row)
 	for department, people in by_department.items():
 		totals = {field: sum(flt(person[field]) for person in people) for field in AMOUNTS}
-		before = sum(flt(previous.get(person.employee)) for person in people)
+		earlier = [previous[person.employee] for person in people if person.employee in previous]
+		before = sum(flt(value) for value in earlier) if earlier else None
 		rows.append(
 			{
 				"name": department,
@@ -76,7 +77,7 @@ def tree(current: list, previous: dict) -> list[dict]:
 				"employee_name": department,
 				**totals,
 				"previous_total": before,
-				"change": totals["total"] - before,
+				"change": totals["total"] - before if before is not None else None,
 			}
 		)
 		for person in people:
@@ -95,7 +96,7 @@ def tree(current: list, previous: dict) -> list[dict]:
 
 
 def columns() -> list[dict]:
-	currency = {"fieldtype": "Currency", "width": 130}
+	currency = {"fieldtype": "Currency", "width": 150}
 	return [
 		{
 			"fieldname": "employee_name",

@@ -107,11 +107,16 @@ def report_summary(reviews: list, bands: list[str], settings) -> list[dict]:
 	cards = [{"value": total, "label": _("Reviews"), "datatype": "Int"}]
 	for band in bands:
 		count = sum(1 for review in reviews if review.rank_band == band)
-		share = flt(100.0 * count / total, 1) if total else 0
+		share = percent(100.0 * count / total if total else 0)
 		label = (
-			_("Band {0} (quota {1}%)").format(band, flt(quotas[band], 1))
+			_("Band {0} (quota {1})").format(band, percent(quotas[band]))
 			if quotas.get(band)
 			else _("Band {0}").format(band)
 		)
-		cards.append({"value": f"{count} ({share}%)", "label": label, "datatype": "Data"})
+		cards.append({"value": f"{count} ({share})", "label": label, "datatype": "Data"})
 	return cards
+
+
+def percent(value: float) -> str:
+	"""In the site's number format (70,0 % on a #.###,## site)."""
+	return frappe.format(flt(value, 1), {"fieldtype": "Percent", "precision": 1})
