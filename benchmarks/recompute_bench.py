@@ -73,6 +73,19 @@ def approved_measurements(scorecards: list[str], seed: int = 11):
 	return len(measurements), len(items)
 
 
+def measured_employee_scorecards(employees: int, year: int):
+	"""The company scorecard cascaded to `employees` people, each with a year of approved
+	measurements: (company scorecard, employee scorecards, measurements, measurement rows)."""
+	from kpibsc.kpibsc.services.cascade import make_plan, write_plan
+
+	ensure_employees(employees, ensure_company())
+	company = company_scorecard(year)
+	write_plan(make_plan(company.name, "Employee", units=bench_employees(employees)))
+	children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company.name}, pluck="name")
+	measurements, items = approved_measurements(children)
+	return company, children, measurements, items
+
+
 def main():
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", default="test.localhost")
@@ -84,15 +97,11 @@ def main():
 	frappe.set_user("Administrator")
 	try:
 		from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute
-		from kpibsc.kpibsc.services.cascade import make_plan, write_plan
 		from kpibsc.kpibsc.services.recompute import recompute
 
-		ensure_employees(arguments.employees, ensure_company())
-		company = company_scorecard(arguments.year)
-		wanted = bench_employees(arguments.employees)
-		write_plan(make_plan(company.name, "Employee", units=wanted))
-		children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company.name}, pluck="name")
-		measurements, items = approved_measurements(children)
+		company, children, measurements, items = measured_employee_scorecards(
+			arguments.employees, arguments.year
+		)
 
 		_first, first_s, first_q = measure(lambda: recompute(children))
 		_again, again_s, again_q = measure(lambda: recompute(children))

@@ -19,15 +19,8 @@ import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cascade_bench import (
-	COMPANY,
-	bench_employees,
-	company_scorecard,
-	ensure_company,
-	ensure_employees,
-	measure,
-)
-from recompute_bench import approved_measurements
+from cascade_bench import COMPANY, measure
+from recompute_bench import measured_employee_scorecards
 
 SINGLE_SAMPLE = 100
 
@@ -63,15 +56,12 @@ def main():
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		from kpibsc.kpibsc.services.cascade import make_plan, write_plan
 		from kpibsc.kpibsc.services.recompute import recompute
 		from kpibsc.kpibsc.services.reviews import create_cycle_reviews
 
-		ensure_employees(arguments.employees, ensure_company())
-		company = company_scorecard(arguments.year)
-		write_plan(make_plan(company.name, "Employee", units=bench_employees(arguments.employees)))
-		children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company.name}, pluck="name")
-		approved_measurements(children)
+		_company, children, _measurements, _items = measured_employee_scorecards(
+			arguments.employees, arguments.year
+		)
 		recompute(children)
 		cycle = frappe.get_doc(
 			{

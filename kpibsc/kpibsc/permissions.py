@@ -126,7 +126,7 @@ def _review_hr(user: str) -> bool:
 	return bool(REVIEW_HR_ROLES & set(frappe.get_roles(user)))
 
 
-def _tree_position(user: str):
+def tree_position(user: str):
 	return frappe.db.get_value(
 		"Employee", {"user_id": user, "status": "Active"}, ["name", "lft", "rgt"], as_dict=True
 	)
@@ -145,7 +145,7 @@ def _review_conditions(doctype: str, user: str | None, own_only_if_released: boo
 	user = user or frappe.session.user
 	if _review_hr(user):
 		return ""
-	me = _tree_position(user)
+	me = tree_position(user)
 	if not me:
 		return "1=0"
 	own = f"`tab{doctype}`.`employee` = {frappe.db.escape(me.name)}"
@@ -167,11 +167,11 @@ def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 	user = user or frappe.session.user
 	if _review_hr(user):
 		return True
-	me = _tree_position(user)
+	me = tree_position(user)
 	if not me or not doc.get("employee"):
 		return False
 	if ptype in READ_TYPES:
-		return doc.employee == me.name or _is_above(me, doc.employee)
+		return doc.employee == me.name or is_above(me, doc.employee)
 	if ptype in ("submit", "cancel", "delete", "amend", "create"):
 		return False
 	# the step the review is in, not the one a workflow action is moving it to
@@ -182,22 +182,22 @@ def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 	)
 	if doc.employee == me.name:
 		return state in (None, "", "Self Assessment")
-	return _is_above(me, doc.employee) and state == "Manager Review"
+	return is_above(me, doc.employee) and state == "Manager Review"
 
 
 def review_note_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if _review_hr(user):
 		return True
-	me = _tree_position(user)
+	me = tree_position(user)
 	if not me or not doc.get("employee"):
 		return False
-	if _is_above(me, doc.employee):
+	if is_above(me, doc.employee):
 		return ptype in READ_TYPES or ptype in ("write", "create")
 	released = doc.get("review") and frappe.db.get_value("Performance Review", doc.review, "released")
 	return doc.employee == me.name and ptype in READ_TYPES and bool(released)
 
 
-def _is_above(me, employee: str) -> bool:
+def is_above(me, employee: str) -> bool:
 	position = frappe.db.get_value("Employee", employee, ["lft", "rgt"], as_dict=True)
 	return bool(position and position.lft > me.lft and position.rgt < me.rgt)

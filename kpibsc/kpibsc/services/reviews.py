@@ -15,6 +15,7 @@ from frappe.utils import flt, getdate, now_datetime
 from kpibsc.engine import FIVE_BANDS, BandScale, forced_distribution
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import ReviewPolicy, competency_scores, final_scores, period_kpi_scores
+from kpibsc.kpibsc.permissions import is_above, tree_position
 from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
@@ -238,19 +239,10 @@ def is_hr(user: str | None = None) -> bool:
 	return bool(HR_ROLES & set(frappe.get_roles(user or frappe.session.user)))
 
 
-def employee_of(user: str) -> frappe._dict | None:
-	return frappe.db.get_value(
-		"Employee", {"user_id": user, "status": "Active"}, ["name", "lft", "rgt"], as_dict=True
-	)
-
-
 def manages(user: str, employee: str) -> bool:
 	"""Whether the user's employee is above `employee` in the Reports To tree."""
-	own = employee_of(user)
-	if not own or own.name == employee:
-		return False
-	position = frappe.db.get_value("Employee", employee, ["lft", "rgt"], as_dict=True)
-	return bool(position and position.lft > own.lft and position.rgt < own.rgt)
+	me = tree_position(user)
+	return bool(me and me.name != employee and is_above(me, employee))
 
 
 # -- cycles -----------------------------------------------------------------------------------
