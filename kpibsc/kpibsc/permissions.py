@@ -10,7 +10,7 @@ def _is_manager(user: str) -> bool:
 	return bool(MANAGER_ROLES & set(frappe.get_roles(user)))
 
 
-def _employee_of(user: str) -> str | None:
+def employee_of(user: str) -> str | None:
 	return frappe.db.get_value("Employee", {"user_id": user, "status": "Active"}, "name")
 
 
@@ -25,7 +25,7 @@ def managed_departments(user: str | None = None) -> set[str] | None:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return None
-	return set(headed_departments(_employee_of(user)))
+	return set(headed_departments(employee_of(user)))
 
 
 def owner_query_conditions(doctype: str, user: str | None = None) -> str:
@@ -33,7 +33,7 @@ def owner_query_conditions(doctype: str, user: str | None = None) -> str:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return ""
-	employee = _employee_of(user)
+	employee = employee_of(user)
 	if not employee:
 		return "1=0"
 	conditions = [f"`tab{doctype}`.`employee` = {frappe.db.escape(employee)}"]
@@ -57,7 +57,7 @@ def result_query_conditions(user: str | None = None, doctype: str | None = None)
 
 
 def _department_head_of(doc, user: str) -> tuple[bool, str | None]:
-	employee = _employee_of(user)
+	employee = employee_of(user)
 	heads = bool(employee and doc.get("department") and doc.department in headed_departments(employee))
 	return heads, employee
 
@@ -108,7 +108,7 @@ def may_see_employee(employee: str, user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return True
-	own = _employee_of(user)
+	own = employee_of(user)
 	if not own:
 		return False
 	if own == employee:
@@ -122,8 +122,9 @@ def may_see_employee(employee: str, user: str | None = None) -> bool:
 REVIEW_HR_ROLES = MANAGER_ROLES | {"HR Manager", "HR User"}
 
 
-def _review_hr(user: str) -> bool:
-	return bool(REVIEW_HR_ROLES & set(frappe.get_roles(user)))
+def is_review_hr(user: str | None = None) -> bool:
+	"""HR (and KPI managers) see and act on every performance review."""
+	return bool(REVIEW_HR_ROLES & set(frappe.get_roles(user or frappe.session.user)))
 
 
 def tree_position(user: str):
@@ -143,7 +144,7 @@ def review_note_query_conditions(user: str | None = None, doctype: str | None = 
 
 def _review_conditions(doctype: str, user: str | None, own_only_if_released: bool = False) -> str:
 	user = user or frappe.session.user
-	if _review_hr(user):
+	if is_review_hr(user):
 		return ""
 	me = tree_position(user)
 	if not me:
@@ -165,7 +166,7 @@ def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 	"""The employee edits only in self assessment, their managers only in manager review;
 	approving, cancelling and deleting is HR's."""
 	user = user or frappe.session.user
-	if _review_hr(user):
+	if is_review_hr(user):
 		return True
 	me = tree_position(user)
 	if not me or not doc.get("employee"):
@@ -187,7 +188,7 @@ def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 
 def review_note_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	user = user or frappe.session.user
-	if _review_hr(user):
+	if is_review_hr(user):
 		return True
 	me = tree_position(user)
 	if not me or not doc.get("employee"):

@@ -18,7 +18,6 @@ from kpibsc.engine.pay import band_lookup, compute_pay
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 from kpibsc.kpibsc.services.reviews import band_scale, get_settings, kpi_scores
 
-PAY_ROLES = {"HR Manager", "HR User", "System Manager", "Administrator"}
 COMPONENTS = (
 	# settings field, component name, abbreviation, description
 	("p1_component", "KPI Position Pay (P1)", "KPI_P1", "Pay for the position: designation and grade."),

@@ -19,7 +19,6 @@ from kpibsc.kpibsc.permissions import is_above, tree_position
 from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
-HR_ROLES = {"HR Manager", "HR User", "KPI Manager", "System Manager", "Administrator"}
 FIRST_STATE, MANAGER_STATE, HR_STATE, APPROVED_STATE = (
 	"Self Assessment",
 	"Manager Review",
@@ -233,10 +232,6 @@ def band_codes(settings: frappe._dict) -> list[str]:
 
 
 # -- who is who -------------------------------------------------------------------------------
-
-
-def is_hr(user: str | None = None) -> bool:
-	return bool(HR_ROLES & set(frappe.get_roles(user or frappe.session.user)))
 
 
 def manages(user: str, employee: str) -> bool:
@@ -490,9 +485,7 @@ def apply_forced_distribution(cycle: str, group_by: str = "Department") -> dict:
 		)
 	except EngineError as error:
 		throw_engine_error(error, _("Forced Distribution"))
-	coefficients = dict(
-		zip(band_codes(settings), band_scale(settings).coefficients(band_codes(settings)), strict=True)
-	)
+	coefficients = {band.code: band.coefficient for band in band_scale(settings).bands}
 	review = frappe.qb.DocType("Performance Review")
 	note = _("Forced distribution by {0}").format(_(group_by))  # translated at runtime: Department or Company
 	by_band = {}

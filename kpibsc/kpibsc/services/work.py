@@ -18,7 +18,7 @@ from frappe.utils import flt, format_date, getdate, today
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.tasks import task_metrics
-from kpibsc.kpibsc.permissions import may_see_employee
+from kpibsc.kpibsc.permissions import employee_of, may_see_employee
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 LINKED = "Tasks Linked to the Item"
@@ -548,7 +548,7 @@ def get_my_work(employee: str | None = None) -> dict:
 	"""An employee's scorecard items this period (target, actual, status), their tasks
 	grouped by the objective they serve, and what is overdue."""
 	user = frappe.session.user
-	employee = employee or frappe.db.get_value("Employee", {"user_id": user, "status": "Active"}, "name")
+	employee = employee or employee_of(user)
 	if not employee:
 		frappe.throw(
 			_(

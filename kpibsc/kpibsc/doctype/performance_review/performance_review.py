@@ -7,6 +7,7 @@ from frappe.utils import format_date, getdate
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import check_ratings
+from kpibsc.kpibsc.permissions import is_review_hr
 from kpibsc.kpibsc.services import reviews
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
@@ -134,7 +135,7 @@ class PerformanceReview(Document):
 		"""Self ratings are the employee's, in self assessment; manager ratings the
 		manager's, in manager review. HR may change either while calibrating."""
 		before = self.get_doc_before_save()
-		if not before or reviews.is_hr():
+		if not before or is_review_hr():
 			return
 		old = {row.name: row for row in before.competencies}
 		steps = (
@@ -198,7 +199,7 @@ class PerformanceReview(Document):
 			)
 		before = self.get_doc_before_save()
 		changed = not before or before.rank_band != self.rank_band
-		if changed and (not reviews.is_hr() or self.workflow_state != reviews.HR_STATE):
+		if changed and (not is_review_hr() or self.workflow_state != reviews.HR_STATE):
 			frappe.throw(
 				_("Only HR can move a review to another band, in the HR Calibration step."),
 				exc=CalibrationError,
@@ -213,7 +214,7 @@ class PerformanceReview(Document):
 
 	def visible_notes(self) -> list[dict]:
 		"""Manager and HR notes; the employee sees them once the review is approved."""
-		if frappe.session.user == self.employee_user and not self.released and not reviews.is_hr():
+		if frappe.session.user == self.employee_user and not self.released and not is_review_hr():
 			return []
 		return frappe.get_all(
 			"Performance Review Note",
@@ -225,7 +226,7 @@ class PerformanceReview(Document):
 	@frappe.whitelist()
 	def add_note(self, note: str) -> str:
 		"""A manager's or HR's note, hidden from the employee until the review is approved."""
-		if reviews.is_hr():
+		if is_review_hr():
 			note_by = "HR"
 		elif reviews.manages(frappe.session.user, self.employee):
 			note_by = "Manager"
@@ -251,7 +252,7 @@ class PerformanceReview(Document):
 	def reopen(self, reason: str) -> str:
 		"""Approved reviews are locked. HR re-opens one explicitly: it is cancelled with the
 		reason recorded, and an amended copy starts again at self assessment."""
-		if not reviews.is_hr():
+		if not is_review_hr():
 			frappe.throw(_("Only HR can re-open an approved review."), frappe.PermissionError)
 		if self.docstatus != 1:
 			frappe.throw(_("Only an approved review can be re-opened."))
