@@ -172,16 +172,18 @@ function cascade_dialog(frm) {
 		primary_action_label: __("Cascade"),
 		primary_action(values) {
 			const units = values.level === "Department" ? values.departments : values.employees;
+			const args = {
+				scorecard: frm.doc.name,
+				level: values.level,
+				split_basis: values.split_basis,
+				include_sub_departments: values.include_sub_departments ? 1 : 0,
+			};
+			// no "units" at all for everyone below: a null went over the wire as "units="
+			if (units && units.length) args.units = units;
 			frappe
 				.call({
 					method: "kpibsc.kpibsc.doctype.kpi_scorecard.kpi_scorecard.cascade",
-					args: {
-						scorecard: frm.doc.name,
-						level: values.level,
-						split_basis: values.split_basis,
-						units: units && units.length ? units : null,
-						include_sub_departments: values.include_sub_departments ? 1 : 0,
-					},
+					args,
 					freeze: true,
 					freeze_message: __("Cascading…"),
 				})

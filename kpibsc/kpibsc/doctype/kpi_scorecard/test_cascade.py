@@ -121,6 +121,21 @@ class TestCascade(KPITestCase):
 		)
 		self.assertEqual(departments, set(top_level))
 
+	def test_empty_units_mean_every_department_below(self):
+		# the dialog's default: "Only these departments" left empty
+		company = self.company_scorecard()
+		cascade(company.name, "Department", units="")
+		departments = {child.department for child in children_of(company.name)}
+		self.assertTrue({self.north, self.south, self.empty} <= departments)
+
+	def test_empty_units_mean_everyone_below(self):
+		department = self.department_scorecard(self.north)
+		summary = cascade(department.name, "Employee", units="")
+		self.assertEqual(summary["created"], 4)
+		self.assertEqual(
+			{child.employee for child in children_of(department.name)}, {self.lead, *self.north_staff}
+		)
+
 	def test_split_by_headcount(self):
 		company = self.company_scorecard()
 		cascade(company.name, "Department", split_basis="By Headcount", units=[self.north, self.south])
