@@ -1,9 +1,10 @@
-"""Numbers for the KPI BSC workspace cards, from the stored results (one query each)."""
+"""Numbers for the KPI BSC workspace cards, from the stored results (one query each), through
+the KPI Result row rules: a card counts only what its user may read."""
 
 import frappe
 from frappe.query_builder.functions import Avg, Count, Max
 
-from kpibsc.kpibsc.permissions import managed_departments
+from kpibsc.kpibsc.permissions import owner_criterion
 
 
 def _company(filters) -> str | None:
@@ -11,10 +12,20 @@ def _company(filters) -> str | None:
 	return filters.get("company") or frappe.defaults.get_user_default("Company")
 
 
+def _readable(result):
+	"""The row rule on KPI Result for the user: None for every row, False for none."""
+	if not frappe.has_permission("KPI Result", "read"):
+		return False
+	return owner_criterion(result)
+
+
 @frappe.whitelist()
 def scorecards_in_red(filters: str | dict | None = None) -> int:
 	"""Employee and department scorecards whose latest scored period is Red."""
 	result = frappe.qb.DocType("KPI Result")
+	readable = _readable(result)
+	if readable is False:
+		return 0
 	latest = (
 		frappe.qb.from_(result)
 		.select(result.scorecard, Max(result.period_start).as_("period_start"))
@@ -29,25 +40,28 @@ def scorecards_in_red(filters: str | dict | None = None) -> int:
 		.select(Count("*"))
 		.where((result.node_type == "Scorecard") & (result.status == "Red"))
 	)
-	departments = managed_departments()
-	if departments is not None:  # a department head counts their own departments only
-		if not departments:
-			return 0
-		query = query.where(result.department.isin(list(departments)))
+	if readable is not None:
+		query = query.where(readable)
 	rows = query.run()
 	return rows[0][0] if rows else 0
 
 
 @frappe.whitelist()
 def company_score(filters: str | dict | None = None) -> float:
-	"""Year-to-date score of the company scorecard, at its latest scored period."""
+	"""Year-to-date score of the company scorecard, at its latest scored period, for those who
+	may read the company's scorecard."""
 	result = frappe.qb.DocType("KPI Result")
+	readable = _readable(result)
+	if readable is False:
+		return 0
 	company_scores = (
 		(result.node_type == "Scorecard")
 		& (result.scorecard_for == "Company")
 		& (result.company == _company(filters))
 		& (result.ytd_status != "No Data")
 	)
+	if readable is not None:
+		company_scores &= readable
 	latest = frappe.qb.from_(result).select(Max(result.period_start)).where(company_scores)
 	rows = (
 		frappe.qb.from_(result)

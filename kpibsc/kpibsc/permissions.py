@@ -1,9 +1,23 @@
-"""Row-level access to scorecards: KPI Managers see all, a department head their
-department's, an employee their own."""
+"""Who may see and change what: the row rules behind every KPI scorecard, measurement, result
+and performance review (the role matrix is in docs/security.md).
+
+Two ideas hold it together:
+- A decision is made on the **stored** document. For a document already in the database its
+  owner fields are read from there, never from the request; for a new one they are derived
+  from its links (a measurement's owner is its scorecard's, an employee scorecard's department
+  is the employee's). A write that would move a document to another owner must be allowed on
+  both, the owner it has and the owner it would get.
+- Nobody approves their own numbers or sets their own targets: on a document of their own a
+  department head has the rights of an employee, and a department's own scorecard is planned
+  above the head (a KPI Manager), who may cascade it to the team but not change it.
+"""
 
 import frappe
+from frappe import _
 
 MANAGER_ROLES = {"KPI Manager", "System Manager", "Administrator"}
+READ_TYPES = ("read", "print", "email", "report", "export", "share")
+OWNER_FIELDS = ("scorecard_for", "company", "department", "employee")
 
 
 def _is_manager(user: str) -> bool:
@@ -21,11 +35,14 @@ def headed_departments(employee: str | None) -> list[str]:
 
 
 def managed_departments(user: str | None = None) -> set[str] | None:
-	"""Departments whose scorecards the user may change; None means all of them."""
+	"""Departments whose people's scorecards the user may change; None means all of them."""
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return None
 	return set(headed_departments(employee_of(user)))
+
+
+# -- row rules for lists and reports ------------------------------------------------------------
 
 
 def owner_query_conditions(doctype: str, user: str | None = None) -> str:
@@ -44,6 +61,22 @@ def owner_query_conditions(doctype: str, user: str | None = None) -> str:
 	return "({})".format(" or ".join(conditions))
 
 
+def owner_criterion(table, user: str | None = None):
+	"""owner_query_conditions as a frappe.qb criterion on `table`: None when the user sees
+	every row, False when none."""
+	user = user or frappe.session.user
+	if _is_manager(user):
+		return None
+	employee = employee_of(user)
+	if not employee:
+		return False
+	criterion = table.employee == employee
+	departments = headed_departments(employee)
+	if departments:
+		criterion = criterion | table.department.isin(departments)
+	return criterion
+
+
 def scorecard_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	return owner_query_conditions("KPI Scorecard", user)
 
@@ -56,51 +89,139 @@ def result_query_conditions(user: str | None = None, doctype: str | None = None)
 	return owner_query_conditions("KPI Result", user)
 
 
-def _department_head_of(doc, user: str) -> tuple[bool, str | None]:
-	employee = employee_of(user)
-	heads = bool(employee and doc.get("department") and doc.department in headed_departments(employee))
-	return heads, employee
+# -- owners: stored, or derived from the links ------------------------------------------------
 
 
-def _owner_permission(doc, ptype: str, user: str | None, head_may, own_may) -> bool:
-	"""Managers may do anything; the department head what `head_may(ptype)` allows; the
-	employee whose document it is what `own_may(ptype)` allows."""
+def stored_owner(doc) -> frappe._dict | None:
+	"""The owner fields in the database, or None when the document is not stored yet (a
+	forged `__islocal` copy of a stored document still counts as the stored one)."""
+	if not doc.get("name"):
+		return None
+	return frappe.db.get_value(doc.doctype, doc.name, list(OWNER_FIELDS), as_dict=True)
+
+
+def derived_owner(doc) -> frappe._dict | None:
+	"""The owner the document would have when saved, from its links as they are stored:
+	a measurement's or a result's is its scorecard's; an employee scorecard's department and
+	company are the employee's. None when the links lead nowhere."""
+	if doc.doctype != "KPI Scorecard":
+		if not doc.get("scorecard"):
+			return None
+		return frappe.db.get_value("KPI Scorecard", doc.scorecard, list(OWNER_FIELDS), as_dict=True)
+	level = doc.get("scorecard_for")
+	if level == "Employee":
+		employee = doc.get("employee") and frappe.db.get_value(
+			"Employee", doc.employee, ["name", "department", "company"], as_dict=True
+		)
+		if not employee:
+			return None
+		stored = stored_owner(doc)
+		# a scorecard keeps the department it was made in when its employee moves on
+		department = (
+			stored.department
+			if stored and stored.employee == employee.name and stored.department
+			else employee.department
+		)
+		return frappe._dict(
+			scorecard_for=level, company=employee.company, department=department, employee=employee.name
+		)
+	if level == "Department":
+		company = doc.get("department") and frappe.db.get_value("Department", doc.department, "company")
+		return frappe._dict(
+			scorecard_for=level, company=company or doc.get("company"), department=doc.get("department")
+		)
+	return frappe._dict(scorecard_for=level, company=doc.get("company"))
+
+
+def owners_to_check(doc, ptype: str) -> list[frappe._dict]:
+	"""Reading is judged on the stored owner; changing on the stored one and the one the
+	change would give the document."""
+	stored = stored_owner(doc)
+	if stored and ptype in READ_TYPES:
+		return [stored]
+	derived = derived_owner(doc)
+	owners = [owner for owner in (stored, derived) if owner]
+	if stored and not derived:
+		return []  # a change that points the document at nothing is nobody's
+	return owners
+
+
+def _owner_permission(doc, ptype: str, user: str | None, rule) -> bool:
+	"""Managers may do anything; others what `rule(relation, ptype)` allows for each owner the
+	decision is about, where relation is "own", "head" (a department the user heads) or
+	"department" (that department's own scorecard)."""
 	user = user or frappe.session.user
 	if _is_manager(user):
 		return True
-	heads, employee = _department_head_of(doc, user)
-	if heads:
-		return head_may(ptype)
-	return bool(employee) and doc.employee == employee and own_may(ptype)
+	employee = employee_of(user)
+	if not employee:
+		return False
+	owners = owners_to_check(doc, ptype)
+	if not owners:
+		return False
+	departments = set(headed_departments(employee))
+	return all(rule(relation_to(owner, employee, departments), ptype) for owner in owners)
 
 
-def _anything(ptype: str) -> bool:
-	return True
+def relation_to(owner, employee: str, departments: set[str]) -> str | None:
+	if owner.get("employee"):
+		if owner.employee == employee:
+			return "own"  # never as their own head
+		return "head" if owner.department in departments else None
+	if owner.get("scorecard_for") == "Department" and owner.department in departments:
+		return "department"
+	return None
 
 
-def _reading(ptype: str) -> bool:
-	return ptype in READ_TYPES
+def _scorecard_rule(relation: str | None, ptype: str) -> bool:
+	# the head changes the team's scorecards; their own and their department's they only read
+	if relation == "head":
+		return True
+	return relation in ("own", "department") and ptype in READ_TYPES
 
 
-def _entering(ptype: str) -> bool:
-	# employees enter their own actuals; approving (submit) and cancelling is for their head
-	return ptype not in ("submit", "cancel", "delete")
+def _measurement_rule(relation: str | None, ptype: str) -> bool:
+	# everyone enters their own actuals; approving (submit), cancelling and deleting is the
+	# head's for the team, a KPI Manager's for the head's own and the department's numbers
+	if relation == "head":
+		return True
+	return relation in ("own", "department") and ptype not in ("submit", "cancel", "delete", "amend")
+
+
+def _result_rule(relation: str | None, ptype: str) -> bool:
+	return relation is not None and ptype in READ_TYPES
 
 
 def scorecard_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	# an employee reads their own scorecard; only managers and department heads change it
-	return _owner_permission(doc, ptype, user, head_may=_anything, own_may=_reading)
+	return _owner_permission(doc, ptype, user, _scorecard_rule)
 
 
 def measurement_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	return _owner_permission(doc, ptype, user, head_may=_anything, own_may=_entering)
+	return _owner_permission(doc, ptype, user, _measurement_rule)
 
 
 def result_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
-	return _owner_permission(doc, ptype, user, head_may=_reading, own_may=_reading)
+	return _owner_permission(doc, ptype, user, _result_rule)
 
 
-READ_TYPES = ("read", "print", "email", "report", "export")
+def may_change_child_scorecard(level: str, unit, own_only: bool = False) -> bool:
+	"""Whether the user may write the scorecard a cascade makes for `unit` (a department or an
+	employee), by the same rule as scorecard_has_permission. With own_only, only whether the
+	unit is someone other than the user themselves."""
+	user = frappe.session.user
+	if _is_manager(user):
+		return True
+	employee = employee_of(user)
+	if own_only:
+		return not (level == "Employee" and unit.name == employee)
+	owner = frappe._dict(
+		scorecard_for=level,
+		department=unit.name if level == "Department" else unit.department,
+		employee=unit.name if level == "Employee" else None,
+	)
+	return bool(employee) and _scorecard_rule(
+		relation_to(owner, employee, set(headed_departments(employee))), "write"
+	)
 
 
 def may_see_employee(employee: str, user: str | None = None) -> bool:
@@ -115,6 +236,33 @@ def may_see_employee(employee: str, user: str | None = None) -> bool:
 		return True
 	department = frappe.db.get_value("Employee", employee, "department")
 	return bool(department and department in headed_departments(own))
+
+
+# -- whitelisted document methods ---------------------------------------------------------------
+
+
+def stored_document(doc, ptype: str = "read"):
+	"""The stored copy of a document a whitelisted method was called on, checked for `ptype`.
+
+	Frappe's run_doc_method runs the method on the document as the client sent it and checks
+	only read on that copy, so a method must neither trust its fields nor its permission."""
+	if not doc.get("name") or not frappe.db.exists(doc.doctype, doc.name):
+		# translated at runtime: DocType names are in the catalogue
+		frappe.throw(_("Save the {0} first.").format(_(doc.doctype)), frappe.ValidationError)
+	stored = frappe.get_doc(doc.doctype, doc.name)
+	stored.check_permission(ptype)
+	return stored
+
+
+def keep_stored_values(doc, fieldnames: tuple[str, ...], blank_when_new: bool = True):
+	"""Fields only the server sets: a value a client sent is replaced by the stored one (or
+	blanked on a new document), before the controller computes what it owns."""
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	for fieldname in fieldnames:
+		if before is not None:
+			doc.set(fieldname, before.get(fieldname))
+		elif blank_when_new:
+			doc.set(fieldname, None)
 
 
 # -- performance reviews: HR sees all, managers their Reports To tree, employees their own --
@@ -162,41 +310,56 @@ def _review_conditions(doctype: str, user: str | None, own_only_if_released: boo
 	return f"({own} or {team})"
 
 
+def _stored_review_fields(doc, fields: list[str]) -> frappe._dict | None:
+	return frappe.db.get_value(doc.doctype, doc.name, fields, as_dict=True) if doc.get("name") else None
+
+
 def review_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
 	"""The employee edits only in self assessment, their managers only in manager review;
-	approving, cancelling and deleting is HR's."""
+	creating, approving, cancelling and deleting is HR's. Judged on the stored employee and
+	step (the one a workflow action is moving it from), never on what the request says."""
 	user = user or frappe.session.user
 	if is_review_hr(user):
 		return True
 	me = tree_position(user)
-	if not me or not doc.get("employee"):
-		return False
+	stored = _stored_review_fields(doc, ["employee", "workflow_state"])
+	if not me or not stored:
+		return False  # only HR creates reviews
+	if ptype not in READ_TYPES and doc.get("employee") != stored.employee:
+		return False  # a review never moves to another employee
 	if ptype in READ_TYPES:
-		return doc.employee == me.name or is_above(me, doc.employee)
-	if ptype in ("submit", "cancel", "delete", "amend", "create"):
+		return stored.employee == me.name or is_above(me, stored.employee)
+	if ptype != "write":
 		return False
-	# the step the review is in, not the one a workflow action is moving it to
-	state = (
-		frappe.db.get_value(doc.doctype, doc.name, "workflow_state")
-		if doc.get("name") and not doc.is_new()
-		else doc.get("workflow_state")
-	)
-	if doc.employee == me.name:
-		return state in (None, "", "Self Assessment")
-	return is_above(me, doc.employee) and state == "Manager Review"
+	if stored.employee == me.name:
+		return stored.workflow_state in (None, "", "Self Assessment")
+	return is_above(me, stored.employee) and stored.workflow_state == "Manager Review"
 
 
 def review_note_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""A note belongs to its review's employee: their managers write notes, HR everything;
+	the employee reads them once the review is approved. The author alone edits a note."""
 	user = user or frappe.session.user
 	if is_review_hr(user):
 		return True
 	me = tree_position(user)
-	if not me or not doc.get("employee"):
+	if not me:
 		return False
-	if is_above(me, doc.employee):
-		return ptype in READ_TYPES or ptype in ("write", "create")
-	released = doc.get("review") and frappe.db.get_value("Performance Review", doc.review, "released")
-	return doc.employee == me.name and ptype in READ_TYPES and bool(released)
+	stored = _stored_review_fields(doc, ["review", "employee", "author"])
+	review = (stored or doc).get("review")
+	if not review or (stored and doc.get("review") and doc.review != stored.review):
+		return False  # a note never moves to another review
+	employee, released = frappe.db.get_value("Performance Review", review, ["employee", "released"]) or (
+		None,
+		0,
+	)
+	if not employee:
+		return False
+	if is_above(me, employee):
+		if ptype in READ_TYPES or ptype == "create":
+			return True
+		return ptype == "write" and bool(stored) and stored.author == user
+	return employee == me.name and ptype in READ_TYPES and bool(released)
 
 
 def is_above(me, employee: str) -> bool:

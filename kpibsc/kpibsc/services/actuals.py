@@ -170,8 +170,10 @@ def formula_actuals(rows: list) -> dict[str, float | None]:
 
 @frappe.whitelist()
 def refresh_scorecard_actuals(scorecard: str) -> dict:
-	"""The scorecard's button: fill its draft measurements from ERPNext now."""
-	frappe.get_doc("KPI Scorecard", scorecard).check_permission("write")
+	"""The scorecard's button: fill its draft measurements from ERPNext now, for whoever may
+	enter the scorecard's actuals."""
+	frappe.get_doc("KPI Scorecard", scorecard).check_permission("read")
+	frappe.new_doc("KPI Measurement", scorecard=scorecard).check_permission("create")
 	return refresh_actuals([scorecard])
 
 

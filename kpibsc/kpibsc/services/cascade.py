@@ -21,7 +21,7 @@ from frappe.utils import cint, flt, format_date, now_datetime
 from kpibsc.engine import normalise_weights
 from kpibsc.engine.cascade import SCALED_VALUES, cascade_item
 from kpibsc.engine.errors import EngineError
-from kpibsc.kpibsc.permissions import managed_departments
+from kpibsc.kpibsc.permissions import may_change_child_scorecard
 from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, throw_engine_error
 from kpibsc.kpibsc.services.scorecards import get_kpis, phase_items, scorecard_title
@@ -145,7 +145,9 @@ def make_plan(
 	include_sub_departments: bool = False,
 ) -> CascadePlan:
 	parent = frappe.get_doc("KPI Scorecard", scorecard)
-	parent.check_permission("write")
+	# cascading reads the parent and writes the children: a department head cascades their
+	# department's scorecard, which they may not change, to the team
+	parent.check_permission("read")
 	frappe.has_permission("KPI Scorecard", "create", throw=True)
 	if level not in LEVELS_BELOW.get(parent.scorecard_for, ()):
 		frappe.throw(
@@ -175,6 +177,8 @@ def make_plan(
 	children = child_units(parent, level, include_sub_departments, split_basis == "By Headcount")
 	if units:
 		children = pick_units(children, units, level)
+	else:  # everyone below, but a head's own targets are set above them
+		children = [unit for unit in children if may_change_child_scorecard(level, unit, own_only=True)]
 	check_children_permission(children, level)
 	plan = CascadePlan(parent, level, children, items, get_kpis([item.kpi for item in items]))
 	plan.values = child_values(plan, split_basis)
@@ -282,16 +286,13 @@ def child_employees(parent, include_sub_departments: bool) -> list[ChildUnit]:
 
 
 def check_children_permission(children: list[ChildUnit], level: str):
-	"""The writes skip per-document checks, so check here that every child is the user's to change."""
-	allowed = managed_departments()
-	if allowed is None:
-		return
+	"""The writes skip per-document checks, so check here, by the scorecards' own rule, that
+	every child is the user's to change."""
 	for unit in children:
-		department = unit.name if level == "Department" else unit.department
-		if department not in allowed:
+		if not may_change_child_scorecard(level, unit):
 			frappe.throw(
 				_(
-					"You may not change the scorecard of {0}: only its department head or a KPI Manager can."
+					"You may not change the scorecard of {0}: only its department head or a KPI Manager can, and nobody sets their own targets."
 				).format(frappe.bold(unit.label)),
 				frappe.PermissionError,
 			)

@@ -7,7 +7,7 @@ from frappe.desk.form.assign_to import add as assign
 from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import add_days, format_date, getdate
 
-from kpibsc.kpibsc.permissions import managed_departments
+from kpibsc.kpibsc.permissions import measurement_has_permission
 
 DUE_WINDOW_DAYS = 7
 
@@ -28,24 +28,28 @@ def head_users(departments: list[str]) -> dict[str, str]:
 
 
 def ask_for_approval(measurement):
-	"""A draft saved by someone who may not approve it lands on the head's to-do list."""
-	approvable = managed_departments()
-	if approvable is None or measurement.department in approvable:
+	"""A draft saved by someone who may not approve it lands on the head's to-do list, when
+	the head may approve it: the head's own and the department's numbers are a KPI Manager's
+	to approve (they see them on the "awaiting approval" card)."""
+	if measurement_has_permission(measurement, "submit"):
 		return  # the approver saved it themselves
 	head = head_users([measurement.department]).get(measurement.department)
-	if head and head != frappe.session.user:
-		assign(
-			{
-				"assign_to": [head],
-				"doctype": measurement.doctype,
-				"name": measurement.name,
-				"description": _("Approve the actuals of {0} for the period from {1}.").format(
-					measurement.scorecard_title or measurement.scorecard,
-					format_date(measurement.period_start),
-				),
-			},
-			ignore_permissions=True,
-		)
+	if not head or head == frappe.session.user:
+		return
+	if not measurement_has_permission(measurement, "submit", user=head):
+		return
+	assign(
+		{
+			"assign_to": [head],
+			"doctype": measurement.doctype,
+			"name": measurement.name,
+			"description": _("Approve the actuals of {0} for the period from {1}.").format(
+				measurement.scorecard_title or measurement.scorecard,
+				format_date(measurement.period_start),
+			),
+		},
+		ignore_permissions=True,
+	)
 
 
 def close_approval(measurement):

@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate, now_datetime
 
+from kpibsc.kpibsc.permissions import derived_owner
 from kpibsc.kpibsc.services.actuals import formula_actuals
 from kpibsc.kpibsc.services.reminders import ask_for_approval, close_approval
 from kpibsc.kpibsc.services.work import task_actuals
@@ -25,18 +26,22 @@ class InvalidActualError(frappe.ValidationError):
 class KPIMeasurement(Document):
 	def validate(self):
 		self.validate_scorecard()
+		self.set_owner_fields()
 		self.set_period()
 		self.validate_duplicate()
 		self.set_items_from_scorecard()
 		self.validate_actuals()
 		self.set_task_actuals()
 		self.set_formula_actuals()
-		self.status = "Draft"
+		self.set_draft_status()
 
 	@frappe.whitelist()
 	def fill_items(self):
-		"""The form calls this when the scorecard or period changes, before saving."""
+		"""The form calls this when the scorecard or period changes, before saving. It runs on
+		the document the client sent: what it reads is the stored scorecard's, so the user
+		must be allowed to read that scorecard."""
 		if self.scorecard and self.period_start:
+			frappe.get_doc("KPI Scorecard", self.scorecard).check_permission("read")
 			self.set_period()
 			self.set_items_from_scorecard()
 
@@ -53,6 +58,17 @@ class KPIMeasurement(Document):
 		self.db_set("status", "Cancelled")
 		close_approval(self)
 		queue_recompute(self.scorecard)
+
+	def set_owner_fields(self):
+		"""Whose numbers these are follows the scorecard, whatever the request says."""
+		owner = derived_owner(self)
+		if owner:
+			self.update(owner)
+
+	def set_draft_status(self):
+		"""Approval is the submit's: a draft is never approved, whatever a client sends."""
+		self.status = "Draft"
+		self.approved_by = self.approved_on = None
 
 	def validate_scorecard(self):
 		status = frappe.db.get_value("KPI Scorecard", self.scorecard, "status")

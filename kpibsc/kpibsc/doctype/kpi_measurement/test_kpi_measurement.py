@@ -247,7 +247,12 @@ class TestKPIMeasurement(KPITestCase):
 		frappe.set_user(SELLER)
 		doc = self.measurement(**{"M-REV": "50"}).insert()
 		self.assertRaises(frappe.PermissionError, doc.submit)
-		self.assertRaises(frappe.PermissionError, self.measurement(self.other_card).insert)
+		# another's scorecard: neither its items (fill_items) nor a measurement of it
+		self.assertRaises(frappe.PermissionError, self.measurement, self.other_card)
+		frappe.set_user("Administrator")
+		other = self.measurement(self.other_card)
+		frappe.set_user(SELLER)
+		self.assertRaises(frappe.PermissionError, other.insert)
 		self.assertEqual(
 			frappe.get_list("KPI Measurement", pluck="name"), [doc.name]
 		)  # the list shows only their own

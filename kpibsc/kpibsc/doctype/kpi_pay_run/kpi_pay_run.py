@@ -3,11 +3,13 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, format_date, getdate
 
+from kpibsc.kpibsc.permissions import keep_stored_values, stored_document
 from kpibsc.kpibsc.services import pay
 
 
 class KPIPayRun(Document):
 	def validate(self):
+		self.keep_server_fields()
 		self.validate_dates()
 		self.set_policy()
 		self.validate_employees()
@@ -37,12 +39,14 @@ class KPIPayRun(Document):
 
 	@frappe.whitelist()
 	def get_employees(self) -> int:
-		"""Fill the register with the employees the filters pick who are not paid yet."""
-		self.check_permission("write")
-		employees = pay.run_employees(self)
-		paid = pay.already_paid(self, employees)
-		self.set("employees", [{"employee": employee} for employee in employees if employee not in paid])
-		self.save()
+		"""Fill the register with the employees the filters pick who are not paid yet, on the
+		stored run (never the copy a client sent)."""
+		run = stored_document(self, "write")
+		employees = pay.run_employees(run)
+		paid = pay.already_paid(run, employees)
+		run.set("employees", [{"employee": employee} for employee in employees if employee not in paid])
+		run.save()
+		self.reload()  # the caller's copy (and run_doc_method's reply) shows what was saved
 		if paid:
 			frappe.msgprint(
 				_("Left out, already in another pay run for these dates: {0}").format(
@@ -50,7 +54,13 @@ class KPIPayRun(Document):
 				),
 				indicator="orange",
 			)
-		return len(self.employees)
+		return len(run.employees)
+
+	def keep_server_fields(self):
+		"""The run's status and failure are the server's: a draft is a draft."""
+		keep_stored_values(self, ("error_message",))
+		if self.docstatus == 0:
+			self.status = "Draft"
 
 	def validate_dates(self):
 		if getdate(self.from_date) > getdate(self.to_date):

@@ -4,6 +4,7 @@ from frappe.model.document import Document
 from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine import normalise_weights
+from kpibsc.kpibsc.permissions import derived_owner, keep_stored_values
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows, scorecard_title
 
@@ -26,6 +27,7 @@ WEIGHT_TOLERANCE = 0.01
 class KPIScorecard(Document):
 	def validate(self):
 		self.validate_dates()
+		self.keep_server_fields()
 		self.set_owner_fields()
 		self.set_title()
 		self.validate_duplicate_kpis()
@@ -44,25 +46,44 @@ class KPIScorecard(Document):
 				title=_("Invalid Period"),
 			)
 
+	def keep_server_fields(self):
+		"""The cascade links a scorecard to its parent and its items to the parent's items;
+		a client cannot make or break those links."""
+		keep_stored_values(self, ("parent_scorecard",))
+		before = None if self.is_new() else self.get_doc_before_save()
+		sources = {row.name: row.source_item for row in before.items} if before else {}
+		for item in self.items:
+			item.source_item = sources.get(item.name)
+
 	def set_owner_fields(self):
-		"""Keep only the owner fields of the level: a company scorecard has no department."""
+		"""Keep only the owner fields of the level: a company scorecard has no department; an
+		employee's department is the one on their Employee record, not one a client sends."""
 		if self.scorecard_for == "Company":
 			self.department = self.employee = self.employee_name = None
 		elif self.scorecard_for == "Department":
 			self.employee = self.employee_name = None
 			if not self.department:
 				frappe.throw(_("Choose the department this scorecard is for."), frappe.MandatoryError)
+			company = frappe.db.get_value("Department", self.department, "company")
+			if company and company != self.company:
+				frappe.throw(
+					_("Department {0} belongs to {1}, not {2}.").format(
+						frappe.bold(self.department), company, self.company
+					)
+				)
 		else:
 			if not self.employee:
 				frappe.throw(_("Choose the employee this scorecard is for."), frappe.MandatoryError)
-			employee = frappe.db.get_value("Employee", self.employee, ["department", "company"], as_dict=True)
-			self.department = self.department or employee.department
-			if employee.company != self.company:
+			owner = derived_owner(self)
+			if not owner:
+				frappe.throw(_("Employee {0} does not exist.").format(frappe.bold(self.employee)))
+			if owner.company != self.company:
 				frappe.throw(
 					_("Employee {0} works for {1}, not {2}.").format(
-						frappe.bold(self.employee), employee.company, self.company
+						frappe.bold(self.employee), owner.company, self.company
 					)
 				)
+			self.department = owner.department
 
 	def set_title(self):
 		owner = {"Company": self.company, "Department": self.department}.get(
@@ -171,6 +192,11 @@ class KPIScorecard(Document):
 				rows.append(phased)
 		self.set("targets", rows)
 
+	def onload(self):
+		from kpibsc.kpibsc.services.scorecards import form_actions
+
+		self.set_onload("actions", form_actions(self))
+
 
 @frappe.whitelist()
 def cascade(
@@ -183,13 +209,9 @@ def cascade(
 	"""Create or update the scorecards below this one; large cascades run in the background."""
 	from kpibsc.kpibsc.services.cascade import cascade_scorecard
 
-	return cascade_scorecard(
-		scorecard,
-		level,
-		split_basis,
-		frappe.parse_json(units) if isinstance(units, str) else units,
-		bool(include_sub_departments),
-	)
+	if isinstance(units, str):
+		units = frappe.parse_json(units) if units.strip() else None  # empty: everyone below
+	return cascade_scorecard(scorecard, level, split_basis, units or None, bool(include_sub_departments))
 
 
 @frappe.whitelist()
@@ -214,7 +236,8 @@ def recompute_scores(scorecard: str, include_cascaded: bool = False) -> dict:
 		recompute,
 	)
 
-	frappe.get_doc("KPI Scorecard", scorecard).check_permission("write")
+	# scores are derived, never typed: whoever may read the scorecard may bring them up to date
+	frappe.get_doc("KPI Scorecard", scorecard).check_permission("read")
 	names = [scorecard, *(descendants([scorecard]) if include_cascaded else [])]
 	if len(names) > BACKGROUND_THRESHOLD:
 		enqueue_recompute(names)

@@ -223,7 +223,10 @@ class TestCascade(KPITestCase):
 		frappe.get_doc("User", "kpi.cascade.lead@example.com").add_roles("KPI User")
 		frappe.set_user("kpi.cascade.lead@example.com")
 		summary = cascade(department.name, "Employee")
-		self.assertEqual(summary["created"], 4)
+		# everyone below but the lead: nobody sets their own targets
+		self.assertEqual(summary["created"], 3)
+		self.assertNotIn(self.lead, [child.employee for child in children_of(department.name)])
+		self.assertRaises(frappe.PermissionError, cascade, department.name, "Employee", units=[self.lead])
 		# but not the company's scorecard, which reaches other departments
 		frappe.set_user("Administrator")
 		company = self.company_scorecard()

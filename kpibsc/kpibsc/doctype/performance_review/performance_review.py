@@ -7,7 +7,7 @@ from frappe.utils import format_date, getdate
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import check_ratings
-from kpibsc.kpibsc.permissions import is_review_hr
+from kpibsc.kpibsc.permissions import is_review_hr, stored_document
 from kpibsc.kpibsc.services import reviews
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
@@ -24,8 +24,27 @@ class CalibrationError(frappe.ValidationError):
 	pass
 
 
+class LockedFieldError(frappe.ValidationError):
+	pass
+
+
+# what the review is about and how it is scored: HR's to set, never the reviewee's or the reviewer's
+HR_FIELDS = (
+	"employee",
+	"review_cycle",
+	"period_type",
+	"from_date",
+	"to_date",
+	"review_mode",
+	"reviewer",
+	"competency_framework",
+)
+
+
 class PerformanceReview(Document):
 	def validate(self):
+		self.validate_locked_fields()
+		self.set_released()
 		self.validate_dates()
 		self.set_people()
 		self.validate_duplicate()
@@ -38,6 +57,9 @@ class PerformanceReview(Document):
 
 	def onload(self):
 		self.set_onload("notes", self.visible_notes())
+		# the form's Add Note: only for whom the note's own rules allow one
+		note = frappe.new_doc("Performance Review Note", review=self.name)
+		self.set_onload("can_add_note", self.docstatus == 0 and bool(note.has_permission("create")))
 
 	def on_submit(self):
 		self.db_set("released", 1)
@@ -46,6 +68,38 @@ class PerformanceReview(Document):
 	def on_cancel(self):
 		self.db_set("released", 0)
 		self.update_cycle()
+
+	def validate_locked_fields(self):
+		"""The employee and their managers rate and comment; what is reviewed, by whom, over
+		which dates and with which weights is HR's, and the employee's comments are theirs."""
+		before = self.get_doc_before_save()
+		if not before or is_review_hr():
+			return
+		changed = [field for field in HR_FIELDS if (self.get(field) or None) != (before.get(field) or None)]
+		old_rows = {row.name: (row.competency, row.weight) for row in before.competencies}
+		new_rows = {row.name: (row.competency, row.weight) for row in self.competencies}
+		if old_rows != new_rows:
+			changed.append("competencies")
+		if before.workflow_state != reviews.FIRST_STATE:
+			comments = {row.name: row.self_comment for row in before.competencies}
+			if (self.self_comments or None) != (before.self_comments or None) or any(
+				(row.self_comment or None) != (comments.get(row.name) or None) for row in self.competencies
+			):
+				changed.append("self_comments")
+		if changed:
+			frappe.throw(
+				_("Only HR can change {0} of a review.").format(
+					# translated at runtime: field labels are in the catalogue
+					", ".join(_(self.meta.get_label(field)) for field in changed)
+				),
+				exc=LockedFieldError,
+				title=_("Not Yours to Change"),
+			)
+
+	def set_released(self):
+		"""Released (notes visible to the employee) follows approval, set by the submit."""
+		if self.docstatus == 0:
+			self.released = 0
 
 	def validate_dates(self):
 		if getdate(self.from_date) > getdate(self.to_date):
@@ -188,6 +242,13 @@ class PerformanceReview(Document):
 
 	def validate_calibration(self):
 		"""A band other than the score's band is HR's call, in HR Calibration, with a note."""
+		before = self.get_doc_before_save()
+		if (
+			before
+			and (before.calibration_note or None) != (self.calibration_note or None)
+			and not is_review_hr()
+		):
+			frappe.throw(_("Only HR writes the calibration note."), exc=CalibrationError)
 		if not self.rank_band or self.rank_band == self.calculated_band:
 			return
 		if self.rank_band not in reviews.band_codes(reviews.get_settings()):
@@ -197,7 +258,6 @@ class PerformanceReview(Document):
 				),
 				exc=CalibrationError,
 			)
-		before = self.get_doc_before_save()
 		changed = not before or before.rank_band != self.rank_band
 		if changed and (not is_review_hr() or self.workflow_state != reviews.HR_STATE):
 			frappe.throw(
@@ -225,26 +285,12 @@ class PerformanceReview(Document):
 
 	@frappe.whitelist()
 	def add_note(self, note: str) -> str:
-		"""A manager's or HR's note, hidden from the employee until the review is approved."""
-		if is_review_hr():
-			note_by = "HR"
-		elif reviews.manages(frappe.session.user, self.employee):
-			note_by = "Manager"
-		else:
-			frappe.throw(
-				_("Only the employee's managers and HR add notes to a review."), frappe.PermissionError
-			)
+		"""A manager's or HR's note, hidden from the employee until the review is approved.
+		Judged on the stored review (the note's own rules decide who may write it)."""
+		review = stored_document(self, "read")
 		return (
-			frappe.get_doc(
-				{
-					"doctype": "Performance Review Note",
-					"review": self.name,
-					"note_by": note_by,
-					"author": frappe.session.user,
-					"note": note,
-				}
-			)
-			.insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Performance Review Note", "review": review.name, "note": note})
+			.insert()
 			.name
 		)
 
@@ -254,19 +300,20 @@ class PerformanceReview(Document):
 		reason recorded, and an amended copy starts again at self assessment."""
 		if not is_review_hr():
 			frappe.throw(_("Only HR can re-open an approved review."), frappe.PermissionError)
-		if self.docstatus != 1:
+		review = stored_document(self, "cancel")  # never the copy the client sent
+		if review.docstatus != 1:
 			frappe.throw(_("Only an approved review can be re-opened."))
 		if not (reason or "").strip():
 			frappe.throw(_("Say why the review is re-opened."))
-		self.add_comment("Comment", _("Re-opened: {0}").format(reason))
-		self.cancel()
-		amended = frappe.copy_doc(self)
+		review.add_comment("Comment", _("Re-opened: {0}").format(reason))
+		review.cancel()
+		amended = frappe.copy_doc(review)
 		amended.docstatus = 0
-		amended.amended_from = self.name
+		amended.amended_from = review.name
 		amended.workflow_state = None
 		amended.released = 0
 		amended.insert()
-		amended.add_comment("Comment", _("Re-opened from {0}: {1}").format(self.name, reason))
+		amended.add_comment("Comment", _("Re-opened from {0}: {1}").format(review.name, reason))
 		return amended.name
 
 	def update_cycle(self):

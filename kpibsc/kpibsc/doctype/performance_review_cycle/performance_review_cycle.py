@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate
 
+from kpibsc.kpibsc.permissions import keep_stored_values, stored_document
 from kpibsc.kpibsc.services import reviews
 
 
@@ -10,36 +11,40 @@ class PerformanceReviewCycle(Document):
 	def validate(self):
 		if getdate(self.from_date) > getdate(self.to_date):
 			frappe.throw(_("The cycle ends before it starts."))
+		# counted from the reviews and set by the server
+		keep_stored_values(self, ("status", "total_reviews", "approved_reviews", "error_message"))
+		self.status = self.status or "Draft"
+
+	# The methods below run on the stored cycle, never on the copy a client sent.
 
 	@frappe.whitelist()
 	def create_reviews(self) -> dict:
 		"""One review per matching employee without one; a background job for large cycles."""
-		self.check_permission("write")
-		count = len(reviews.cycle_employees(self))
+		cycle = stored_document(self, "write")
+		count = len(reviews.cycle_employees(cycle))
 		if count > reviews.BACKGROUND_THRESHOLD and not frappe.flags.in_test:
 			frappe.enqueue(
 				"kpibsc.kpibsc.doctype.performance_review_cycle.performance_review_cycle.run_create_reviews",
 				queue="long",
 				timeout=3600,
-				job_id=f"kpibsc-review-cycle-{self.name}",
+				job_id=f"kpibsc-review-cycle-{cycle.name}",
 				deduplicate=True,
 				enqueue_after_commit=True,
-				cycle=self.name,
+				cycle=cycle.name,
 			)
 			return {"queued": True, "employees": count}
-		return reviews.create_cycle_reviews(self.name)
+		return reviews.create_cycle_reviews(cycle.name)
 
 	@frappe.whitelist()
 	def get_status(self) -> list[dict]:
-		self.check_permission("read")
-		return reviews.cycle_status(self.name)
+		return reviews.cycle_status(stored_document(self, "read").name)
 
 	@frappe.whitelist()
 	def apply_forced_distribution(self, group_by: str = "Department") -> dict:
-		self.check_permission("write")
+		cycle = stored_document(self, "write")
 		if group_by not in ("Department", "Company"):
 			frappe.throw(_("Distribute by Department or Company."))
-		return reviews.apply_forced_distribution(self.name, group_by)
+		return reviews.apply_forced_distribution(cycle.name, group_by)
 
 
 def run_create_reviews(cycle: str):

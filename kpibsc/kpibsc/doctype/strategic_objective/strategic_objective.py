@@ -156,7 +156,8 @@ def get_children(
 def add_node():
 	from frappe.desk.treeview import make_tree_args
 
-	args = make_tree_args(**frappe.form_dict)
+	# the tree adds objectives, whatever doctype the request names
+	args = make_tree_args(**{**frappe.form_dict, "doctype": "Strategic Objective"})
 	if args.parent_strategic_objective == args.strategy:
 		args.parent_strategic_objective = None
 	frappe.get_doc(args).insert()

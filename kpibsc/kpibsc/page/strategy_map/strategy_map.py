@@ -4,6 +4,7 @@ status and strategic initiatives (Projects), and the "supports" links (four quer
 import frappe
 from frappe import _
 
+from kpibsc.kpibsc.permissions import owner_criterion
 from kpibsc.kpibsc.services.work import initiatives_of
 
 LEVEL_ORDER = {"Company": 2, "Department": 1, "Employee": 0}
@@ -39,17 +40,27 @@ def get_strategy_map(strategy: str) -> dict:
 	)
 	# year to date at the latest reported period; the company's scorecard before a
 	# department's, a department's before a person's
-	scores = (
-		frappe.qb.from_(result)
-		.select(
-			result.objective, result.scorecard_for, result.period_start, result.ytd_score, result.ytd_status
+	# only the scores the user may read: a person's objective score is theirs and their head's
+	readable = owner_criterion(result) if frappe.has_permission("KPI Result", "read") else False
+	scores = []
+	if readable is not False:
+		query = (
+			frappe.qb.from_(result)
+			.select(
+				result.objective,
+				result.scorecard_for,
+				result.period_start,
+				result.ytd_score,
+				result.ytd_status,
+			)
+			.where(
+				result.objective.isin(names)
+				& (result.node_type == "Objective")
+				& (result.status != "No Data")
+			)
+			.orderby(result.period_start)
 		)
-		.where(
-			result.objective.isin(names) & (result.node_type == "Objective") & (result.status != "No Data")
-		)
-		.orderby(result.period_start)
-		.run(as_dict=True)
-	)
+		scores = (query.where(readable) if readable is not None else query).run(as_dict=True)
 	latest = {}
 	for row in scores:
 		rank = (LEVEL_ORDER.get(row.scorecard_for, 0), row.period_start)
