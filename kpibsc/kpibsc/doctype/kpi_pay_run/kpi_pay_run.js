@@ -8,7 +8,7 @@ frappe.ui.form.on("KPI Pay Run", {
 		if (frm.doc.docstatus === 0 && !frm.is_new()) {
 			frm.add_custom_button(__("Get Employees"), () =>
 				frm
-					.call({ method: "get_employees", freeze: true, freeze_message: __("Computing pay…") })
+					.call({ method: "get_employees", doc: frm.doc, freeze: true, freeze_message: __("Computing pay…") })
 					.then(() => frm.reload_doc())
 			);
 		}

@@ -14,7 +14,7 @@ frappe.ui.form.on("Performance Review Cycle", {
 		if (frm.perm[0]?.write && !frm.is_dirty()) {
 			frm.add_custom_button(__("Create Reviews"), () =>
 				frm
-					.call({ method: "create_reviews", freeze: true, freeze_message: __("Creating reviews…") })
+					.call({ method: "create_reviews", doc: frm.doc, freeze: true, freeze_message: __("Creating reviews…") })
 					.then(({ message }) => {
 						const text = message.queued
 							? __("Creating reviews for {0} employees in the background.", [message.employees])
