@@ -63,6 +63,18 @@ def test_lower_is_better(actual, target, expected):
 	assert LOWER.achievement(actual, target) == pytest.approx(expected)
 
 
+def test_shown_achievement_floors_like_the_score_but_is_not_capped():
+	policy = ScorePolicy()
+	# spent 264 of a budget of 10: -2,540% reached, shown (and scored) as 0%
+	far_off = LOWER.score(264, 10, policy)
+	assert far_off.achievement_raw == pytest.approx(-24.4)
+	assert (policy.shown(far_off.achievement_raw), far_off.score) == (0.0, 0.0)
+	shown = policy.shown(np.array([-24.4, -0.5, 0.0, 0.8, 1.4, np.nan]))
+	np.testing.assert_array_equal(shown, [0.0, 0.0, 0.0, 0.8, 1.4, np.nan])  # 140% stays 140%
+	assert ScorePolicy(achievement_floor=None).shown(-0.5) == -0.5
+	assert ScorePolicy(achievement_floor=-0.2).shown(-0.5) == -0.2
+
+
 def test_lower_is_better_zero_target_without_tolerance_is_all_or_nothing():
 	assert LOWER.achievement(0, 0) == 1.0
 	assert LOWER.achievement(1, 0) == 0.0

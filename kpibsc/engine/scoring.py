@@ -397,6 +397,14 @@ class ScorePolicy:
 	def cap(self, achievement):
 		return np.clip(achievement, self.achievement_floor, self.achievement_cap)
 
+	def shown(self, achievement):
+		"""Achievement as reports show it: as reached above the cap (140% reads 140%; only the
+		score stops at the cap), but never below the floor, where the score stops too, so a
+		lower-is-better KPI far off its target reads 0%, not -2,543%. Missing stays missing."""
+		if self.achievement_floor is None:
+			return achievement
+		return np.maximum(achievement, self.achievement_floor)
+
 
 def score_frame(
 	columns: Mapping, policy: ScorePolicy = ScorePolicy(), label_column: str = "item"

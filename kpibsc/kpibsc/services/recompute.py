@@ -248,8 +248,9 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 		throw_engine_error(error, _("Recompute"))
 	frame = frame.reset_index(drop=True)
 	for prefix, scored in (("", period), ("ytd_", ytd)):
-		# achievement as reached (140%); the score is the capped one
-		frame[prefix + "achievement"] = scored["achievement_raw"].to_numpy() * 100
+		# achievement as reached (140%) but never below the floor (the engine's `shown`);
+		# the score is the capped one
+		frame[prefix + "achievement"] = policy.shown(scored["achievement_raw"].to_numpy()) * 100
 		frame[prefix + "score"] = scored["score"].to_numpy()
 		frame[prefix + "status"] = np.asarray(scored["status"], dtype=object)
 	return pd.concat([item_results(frame), rolled_up_results(frame, policy.status)], ignore_index=True)
