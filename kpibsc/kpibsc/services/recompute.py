@@ -11,6 +11,7 @@ ancestors, and the descendants are read for their actuals.
 """
 
 import hashlib
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,7 +19,8 @@ import pandas as pd
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import format_datetime, get_datetime, now_datetime, time_diff_in_seconds
+from frappe.utils.background_jobs import get_job
 
 from kpibsc.engine import ScorePolicy, StatusBands, rollup_long, score_frame, year_to_date
 from kpibsc.engine.errors import EngineError
@@ -32,28 +34,42 @@ RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
 
 
 def enqueue_recompute(scorecards: list[str]):
-	"""Recompute after the current transaction commits; the same set is queued only once."""
+	"""Recompute after the current transaction commits; the same set is queued only once.
+	Until the job has run, the scorecards are marked as updating (see `recompute_status`)."""
 	names = sorted(set(scorecards))
-	key = hashlib.sha1("\n".join(names).encode()).hexdigest()[:16]
+	job_id = recompute_job_id(names)
+	now = bool(frappe.flags.in_test)
+	if not now:
+		mark_queued(names, job_id)
 	frappe.enqueue(
 		"kpibsc.kpibsc.services.recompute.run_recompute_job",
 		queue="long" if len(names) > BACKGROUND_THRESHOLD else "default",
 		timeout=3600,
-		job_id=f"kpibsc-recompute-{key}",
+		job_id=job_id,
 		deduplicate=True,
 		enqueue_after_commit=True,
-		now=bool(frappe.flags.in_test),
+		now=now,
 		scorecards=names,
 	)
 
 
+def recompute_job_id(names: list[str]) -> str:
+	key = hashlib.sha1("\n".join(sorted(set(names))).encode()).hexdigest()[:16]
+	return f"kpibsc-recompute-{key}"
+
+
 def run_recompute_job(scorecards: list[str]) -> dict:
 	try:
-		return recompute(scorecards, show_progress=True)
-	except Exception:
-		# the job runner rolls the transaction back; with now=True the caller does
+		result = recompute(scorecards, show_progress=True)
+	except Exception as error:
+		# the job runner rolls the transaction back and writes the Error Log; with now=True
+		# the caller does. The mark outlives the rollback, so the forms can say it failed.
 		frappe.log_error(title=_("Recompute of {0} scorecards failed").format(len(scorecards)))
+		mark_failed(scorecards, error)
+		frappe.publish_realtime("kpibsc_recompute_failed", {"scorecards": scorecards})
 		raise
+	frappe.publish_realtime("kpibsc_recompute_done", {"scorecards": scorecards}, after_commit=True)
+	return result
 
 
 def recompute(scorecards: list[str], show_progress: bool = False) -> dict:
@@ -67,8 +83,92 @@ def recompute(scorecards: list[str], show_progress: bool = False) -> dict:
 	results = score(data, targets)
 	progress(70, _("Writing results"))
 	write(results, targets, data.scorecards)
+	clear_marks(targets)
 	progress(100, _("Done"))
 	return {"scorecards": len(targets), "results": len(results)}
+
+
+# -- status: queued, running or failed --------------------------------------------------------
+
+# One Redis hash per site: scorecard -> {"job", "since"} while a recompute is queued or
+# running, {"failed_at", "error"} after one failed. It lives outside the database so that
+# a failed job's rollback keeps it; a successful recompute of the scorecard removes it.
+STATUS_HASH = "kpibsc_recompute_status"
+WAITING_SECONDS = 120
+
+
+def _status_pipeline():
+	return frappe.cache.pipeline(), frappe.cache.make_key(STATUS_HASH)
+
+
+def mark_queued(scorecards: list[str], job_id: str):
+	pipe, key = _status_pipeline()
+	entry = json.dumps({"job": job_id, "since": str(now_datetime())})
+	pipe.hset(key, mapping={name: entry for name in scorecards})
+	pipe.execute()
+
+
+def mark_failed(scorecards: list[str], error: Exception):
+	message = frappe.utils.strip_html(str(error)).strip() or error.__class__.__name__
+	pipe, key = _status_pipeline()
+	entry = json.dumps({"failed_at": str(now_datetime()), "error": message[:500]})
+	pipe.hset(key, mapping={name: entry for name in scorecards})
+	pipe.execute()
+
+
+def clear_marks(scorecards):
+	if scorecards:
+		pipe, key = _status_pipeline()
+		pipe.hdel(key, *scorecards)
+		pipe.execute()
+
+
+@frappe.whitelist()
+def get_recompute_status(scorecard: str) -> dict | None:
+	"""For the forms: whether the scorecard's scores are being recomputed or the last
+	recompute failed, with a message to show; None when the stored scores are current."""
+	frappe.get_doc("KPI Scorecard", scorecard).check_permission("read")
+	return recompute_status(scorecard)
+
+
+def recompute_status(scorecard: str) -> dict | None:
+	pipe, key = _status_pipeline()
+	raw = pipe.hget(key, scorecard).execute()[0]
+	if not raw:
+		return None
+	entry = json.loads(raw)
+	if "failed_at" in entry:
+		return failed_status(entry["failed_at"], entry["error"])
+	job = get_job(entry["job"])
+	state = job.get_status() if job else None
+	if state == "failed":  # killed by the worker (a timeout) before it could say so
+		return failed_status(entry["since"], _("the background job stopped"))
+	if state not in ("queued", "started", "deferred", "scheduled"):
+		# finished, or never queued because the transaction that asked for it rolled back
+		clear_marks([scorecard])
+		return None
+	since = get_datetime(entry["since"])
+	if state == "started":
+		message = _("Scores are being recomputed now; the figures shown are from before.")
+	elif time_diff_in_seconds(now_datetime(), since) > WAITING_SECONDS:
+		message = _(
+			"Scores have been waiting to be recomputed since {0}. No background worker has taken the job: ask your system manager to check that the workers are running."
+		).format(format_datetime(since))
+	else:
+		message = _("Scores are being updated (queued at {0}); the figures shown are from before.").format(
+			format_datetime(since)
+		)
+	return {"state": "running" if state == "started" else "queued", "since": since, "message": message}
+
+
+def failed_status(when, error: str) -> dict:
+	return {
+		"state": "failed",
+		"since": get_datetime(when),
+		"message": _(
+			"Recomputing the scores failed on {0}: {1}. The figures shown are from before. Press Scores → Recompute Scores to try again; the Error Log has the details."
+		).format(format_datetime(when), error),
+	}
 
 
 class Progress:

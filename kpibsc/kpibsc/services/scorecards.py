@@ -8,6 +8,7 @@ from frappe.utils import getdate
 
 from kpibsc.engine import Phasing, month_weights, phase_targets, split_periods
 from kpibsc.engine.errors import EngineError
+from kpibsc.kpibsc.permissions import managed_departments
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 MONTHS = (
@@ -132,3 +133,24 @@ def phased_rows(items: list, aggregations: dict[str, str], *period_and_phasing) 
 		)
 		for row in item_rows
 	]
+
+
+def form_actions(doc) -> dict[str, bool]:
+	"""What the user may do with a stored scorecard, asked the way each action asks, so the
+	form shows only the buttons that work: its Save follows the row rules (the desk's own
+	permission check only knows the roles), Cascade needs the scorecard's department or a
+	KPI Manager, the scores follow read access, Fetch Actuals a measurement the user may make."""
+	is_open = doc.status != "Closed"
+	can_write = bool(doc.has_permission("write"))
+	managed = managed_departments()
+	may_cascade_from = can_write or managed is None or (doc.department and doc.department in managed)
+	return {
+		"can_write": can_write,
+		"can_cascade": bool(
+			is_open and may_cascade_from and frappe.has_permission("KPI Scorecard", "create")
+		),
+		"can_recompute": bool(doc.has_permission("read")),
+		"can_fetch_actuals": bool(
+			is_open and frappe.new_doc("KPI Measurement", scorecard=doc.name).has_permission("create")
+		),
+	}

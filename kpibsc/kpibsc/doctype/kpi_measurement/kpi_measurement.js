@@ -8,7 +8,17 @@ frappe.ui.form.on("KPI Measurement", {
 	period_start(frm) {
 		fill_items(frm);
 	},
+	onload(frm) {
+		if (frm.kpibsc_listening) return;
+		frm.kpibsc_listening = true;
+		for (const event of ["kpibsc_recompute_done", "kpibsc_recompute_failed"]) {
+			frappe.realtime.on(event, (data) => {
+				if ((data.scorecards || []).includes(frm.doc.scorecard)) show_recompute_status(frm);
+			});
+		}
+	},
 	refresh(frm) {
+		if (frm.doc.docstatus > 0) show_recompute_status(frm);
 		if (frm.doc.scorecard) {
 			frm.add_custom_button(
 				__("Balanced Scorecard"),
@@ -22,6 +32,19 @@ frappe.ui.form.on("KPI Measurement", {
 		}
 	},
 });
+
+function show_recompute_status(frm) {
+	// approving or cancelling queues a recompute of the scorecard: say so until it has run
+	if (!frm.doc.scorecard || frm.doc.docstatus === 0) return;
+	frappe
+		.xcall("kpibsc.kpibsc.services.recompute.get_recompute_status", { scorecard: frm.doc.scorecard })
+		.then((status) => {
+			frm.dashboard.clear_headline();
+			if (!status) return;
+			const colour = status.state === "failed" ? "red" : "yellow";
+			frm.dashboard.set_headline_alert(frappe.utils.escape_html(status.message), colour);
+		});
+}
 
 function fill_items(frm) {
 	if (!frm.doc.scorecard || !frm.doc.period_start || frm.doc.docstatus !== 0) return;

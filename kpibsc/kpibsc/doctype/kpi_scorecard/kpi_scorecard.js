@@ -31,10 +31,22 @@ frappe.ui.form.on("KPI Scorecard", {
 				indicator: "red",
 			});
 		});
+		if (!frm.kpibsc_listening) {
+			frm.kpibsc_listening = true;
+			for (const event of ["kpibsc_recompute_done", "kpibsc_recompute_failed"]) {
+				frappe.realtime.on(event, (data) => {
+					if ((data.scorecards || []).includes(frm.doc.name)) show_recompute_status(frm);
+				});
+			}
+		}
 	},
 
 	refresh(frm) {
 		if (frm.is_new()) return;
+		// the row rules decide, which the desk's own permission check (roles only) does not know
+		const actions = (frm.doc.__onload && frm.doc.__onload.actions) || {};
+		if (actions.can_write === false) frm.disable_form();
+		show_recompute_status(frm);
 		frm.add_custom_button(
 			__("Child Scorecards"),
 			() => frappe.set_route("List", "KPI Scorecard", { parent_scorecard: frm.doc.name }),
@@ -56,9 +68,19 @@ frappe.ui.form.on("KPI Scorecard", {
 			__("View")
 		);
 		frm.add_custom_button(__("Tasks"), () => tasks_dialog(frm), __("View"));
-		if (frm.doc.status !== "Closed" && frm.perm[0]?.write && !frm.is_dirty()) {
+		if (frm.is_dirty()) return;
+		if (actions.can_cascade) {
 			frm.add_custom_button(__("Cascade"), () => cascade_dialog(frm));
+		}
+		if (actions.can_recompute && frm.doc.status !== "Closed") {
 			frm.add_custom_button(__("Recompute Scores"), () => recompute(frm, 0), __("Scores"));
+			frm.add_custom_button(
+				__("Recompute with Cascaded Scorecards"),
+				() => recompute(frm, 1),
+				__("Scores")
+			);
+		}
+		if (actions.can_fetch_actuals) {
 			frm.add_custom_button(
 				__("Fetch Actuals from ERPNext"),
 				() =>
@@ -80,14 +102,22 @@ frappe.ui.form.on("KPI Scorecard", {
 						),
 				__("Scores")
 			);
-			frm.add_custom_button(
-				__("Recompute with Cascaded Scorecards"),
-				() => recompute(frm, 1),
-				__("Scores")
-			);
 		}
 	},
 });
+
+function show_recompute_status(frm) {
+	// scores are recomputed by a background job after an approval: say so while it waits,
+	// and say when it failed, instead of showing old scores as if they were current
+	frappe
+		.xcall("kpibsc.kpibsc.services.recompute.get_recompute_status", { scorecard: frm.doc.name })
+		.then((status) => {
+			frm.dashboard.clear_headline();
+			if (!status) return;
+			const colour = status.state === "failed" ? "red" : "yellow";
+			frm.dashboard.set_headline_alert(frappe.utils.escape_html(status.message), colour);
+		});
+}
 
 function recompute(frm, include_cascaded) {
 	frappe
@@ -102,6 +132,7 @@ function recompute(frm, include_cascaded) {
 				? __("Recomputing {0} scorecards in the background.", [message.scorecards])
 				: __("{0} scorecards scored, {1} results stored.", [message.scorecards, message.results]);
 			frappe.show_alert({ message: text, indicator: "green" });
+			show_recompute_status(frm);
 		});
 }
 

@@ -6,7 +6,8 @@ frappe.ui.form.on("Performance Review", {
 	refresh(frm) {
 		render_notes(frm);
 		if (frm.is_new()) return;
-		if (frm.doc.docstatus === 0) {
+		// only for the managers and HR: the employee would be refused after typing
+		if (frm.doc.__onload && frm.doc.__onload.can_add_note) {
 			frm.add_custom_button(__("Add Note"), () => add_note(frm));
 		}
 		if (frm.doc.docstatus === 1 && frappe.user.has_role(["HR Manager", "KPI Manager"])) {
