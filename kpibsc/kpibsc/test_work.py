@@ -285,6 +285,35 @@ class TestWork(KPITestCase):
 		box = next(row for row in mapped["objectives"] if row.name == self.objective)
 		self.assertEqual([row.name for row in box.initiatives], [project.name])
 
+	def test_initiatives_only_for_users_who_may_read_projects(self):
+		from frappe.desk.query_report import run
+
+		project = frappe.get_doc(
+			{
+				"doctype": "Project",
+				"project_name": "KPI Work Private Initiative",
+				"company": TEST_COMPANY,
+				"is_strategic_initiative": 1,
+				"strategic_objective": self.objective,
+			}
+		).insert()
+		self.complete(self.task("Any", day(1, 2)), day(1, 2))
+		filters = {"scorecard": self.scorecard.name, "period_start": "2025-01-01"}
+		# a department head who is no Projects User: the report, without initiatives
+		head = make_kpi_employee("kpi.work.noprojects@example.com", self.department)
+		frappe.get_doc("User", "kpi.work.noprojects@example.com").add_roles("KPI User")
+		frappe.db.set_value("Department", self.department, "kpi_department_head", head)
+		frappe.set_user("kpi.work.noprojects@example.com")
+		report = run("Balanced Scorecard", filters=filters)
+		self.assertTrue(any(row.get("kpi") == "W-DONE" for row in report["result"]))
+		self.assertFalse(any(row.get("initiative") for row in report["result"]))
+		self.assertNotIn("initiative", [column["fieldname"] for column in report["columns"]])
+		self.assertEqual(work.initiatives_of([self.objective]), {})
+		# the worker, a Projects User, sees it through Project's own permissions
+		frappe.set_user(WORKER)
+		report = run("Balanced Scorecard", filters=filters)
+		self.assertIn(project.name, [row.get("initiative") for row in report["result"]])
+
 	def test_my_work(self):
 		# today's period: a scorecard over the current year
 		this_year = scorecard_doc(

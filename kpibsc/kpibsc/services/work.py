@@ -519,11 +519,13 @@ def task_summary(tasks: list) -> dict:
 
 
 def initiatives_of(objectives: list[str]) -> dict[str, list[dict]]:
-	"""Objective -> its strategic initiatives (Projects) with their progress."""
-	if not objectives:
+	"""Objective -> its strategic initiatives (Projects) with their progress, as far as the
+	user may read them: Project's own permissions decide, and a user without read access to
+	Project (a KPI User who is no Projects User) gets none instead of an error."""
+	if not objectives or not may_read_projects():
 		return {}
 	initiatives = {}
-	for project in frappe.get_all(
+	for project in frappe.get_list(
 		"Project",
 		filters={"strategic_objective": ("in", objectives), "is_strategic_initiative": 1},
 		fields=[
@@ -538,6 +540,10 @@ def initiatives_of(objectives: list[str]) -> dict[str, list[dict]]:
 	):
 		initiatives.setdefault(project.strategic_objective, []).append(project)
 	return initiatives
+
+
+def may_read_projects() -> bool:
+	return bool(frappe.has_permission("Project", "read"))
 
 
 # -- My Work ----------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Balanced Scorecard: perspective → objective → KPI for one scorecard and period, from the
 stored KPI Results (one query), with the period's or the year-to-date figures; each
-objective also lists its strategic initiatives (Projects) and their progress."""
+objective also lists its strategic initiatives (Projects) and their progress, for users who
+may read Projects. A period nothing has been scored for yet shows its targets; a recompute
+that is queued or failed is said above the table."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-from kpibsc.kpibsc.services.work import initiatives_of
+from kpibsc.kpibsc.services.recompute import recompute_status
+from kpibsc.kpibsc.services.work import initiatives_of, may_read_projects
 
 STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
 
@@ -16,15 +19,21 @@ def execute(filters: dict | None = None):
 	if not filters.scorecard:
 		return columns(), [], _("Choose a scorecard.")
 	frappe.get_doc("KPI Scorecard", filters.scorecard).check_permission("read")
+	status = recompute_status(filters.scorecard)
+	updating = frappe.utils.escape_html(status["message"]) if status else None
 	results = read_results(filters.scorecard)
 	if not results:
-		return columns(), [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
+		return (
+			columns(),
+			[],
+			updating or _("No scores yet: approve a measurement or press Recompute on the scorecard."),
+		)
 	period = chosen_period(results, filters.period_start)
 	prefix = "ytd_" if filters.view == "Year to Date" else ""
 	in_period = [row for row in results if row.period_start == period]
 	initiatives = initiatives_of([row.objective for row in in_period if row.node_type == "Objective"])
 	rows = tree_rows(in_period, prefix, initiatives)
-	return columns(), rows, None, chart(rows), summary(rows, results, period)
+	return columns(), rows, updating, chart(rows), summary(rows, results, period)
 
 
 def read_results(scorecard: str) -> list:
@@ -101,7 +110,7 @@ def tree_rows(results: list, prefix: str, initiatives: dict | None = None) -> li
 		}
 
 	by_type = {node_type: [] for node_type in ("Scorecard", "Perspective", "Objective", "KPI")}
-	for row in results:
+	for row in with_missing_nodes(results):
 		by_type[row.node_type].append(row)
 	rows = []
 	for total in by_type["Scorecard"]:
@@ -156,6 +165,34 @@ def tree_rows(results: list, prefix: str, initiatives: dict | None = None) -> li
 	return rows
 
 
+def with_missing_nodes(results: list) -> list:
+	"""Objectives, perspectives and a scorecard nothing was scored for have no stored row (the
+	roll-up skips them); their KPIs still show, under nodes without a score."""
+	present = {(row.node_type, row.objective or row.perspective) for row in results if row.node_type != "KPI"}
+	missing = {}
+	for row in results:
+		if row.node_type != "KPI":
+			continue
+		nodes = [("Scorecard", None, {})]
+		if row.perspective:
+			nodes.append(("Perspective", row.perspective, {}))
+		if row.objective:
+			nodes.append(("Objective", row.objective, {"objective_name": row.objective_name}))
+		for node_type, key, values in nodes:
+			if (node_type, key) not in present and (node_type, key) not in missing:
+				missing[(node_type, key)] = frappe._dict(
+					node_type=node_type,
+					objective=key if node_type == "Objective" else None,
+					perspective=row.perspective if node_type != "Scorecard" else None,
+					sort_order=row.sort_order,
+					color=row.color,
+					status="No Data",
+					ytd_status="No Data",
+					**values,
+				)
+	return [*results, *missing.values()]
+
+
 def kpi_row(row, parent: str, indent: int, figures) -> dict:
 	return {
 		"name": f"K:{row.kpi}",
@@ -183,6 +220,16 @@ def initiative_row(project, parent: str) -> dict:
 
 
 def columns() -> list[dict]:
+	"""The initiative columns only for users who may read Projects: a Link column's values are
+	checked against the user's access to its DocType."""
+	return [
+		column
+		for column in all_columns()
+		if column["fieldname"] not in ("initiative", "progress") or may_read_projects()
+	]
+
+
+def all_columns() -> list[dict]:
 	return [
 		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 320},
 		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 100},
@@ -216,8 +263,11 @@ def columns() -> list[dict]:
 	]
 
 
-def chart(rows: list[dict]) -> dict:
-	perspectives = [row for row in rows if row["name"].startswith("P:")]
+def chart(rows: list[dict]) -> dict | None:
+	# a perspective nothing was reported for has no score (not 0): it is left out
+	perspectives = [row for row in rows if row["name"].startswith("P:") and row.get("score") is not None]
+	if not perspectives:
+		return None
 	return {
 		"data": {
 			"labels": [row["node"] for row in perspectives],
@@ -237,10 +287,13 @@ def summary(rows: list[dict], results: list, period) -> list[dict]:
 		1 for row in results if row.node_type == "KPI" and row.period_start == period and row.has_actual
 	)
 	indicator = {"Green": "Green", "Amber": "Orange", "Red": "Red"}.get(total.get("status"), "Grey")
+	score = total.get("score")
 	return [
 		{
 			# formatted here: a Float card shows the site's 3 decimals ("100,100")
-			"value": frappe.format(flt(total.get("score"), 1), {"fieldtype": "Float", "precision": 1}),
+			"value": _("No Data")
+			if score is None
+			else frappe.format(flt(score, 1), {"fieldtype": "Float", "precision": 1}),
 			"label": _("Score"),
 			"datatype": "Data",
 			"indicator": indicator,
