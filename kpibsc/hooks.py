@@ -77,6 +77,8 @@ doc_events = {
 	"Project": {"validate": "kpibsc.kpibsc.services.work.validate_project"},
 	# the KPI score in HRMS's own Appraisal, before HRMS computes its final score
 	"Appraisal": {"before_validate": "kpibsc.kpibsc.services.reviews.set_appraisal_kpi_score"},
+	# reviews made before the employee had a user pick the user up (workflow conditions)
+	"Employee": {"on_update": "kpibsc.kpibsc.services.reviews.sync_review_users"},
 	# a slip made before a KPI pay run lacks its Additional Salaries: say so
 	"Salary Slip": {"validate": "kpibsc.kpibsc.services.pay.check_salary_slip"},
 }

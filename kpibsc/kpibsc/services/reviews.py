@@ -234,6 +234,22 @@ def band_codes(settings: frappe._dict) -> list[str]:
 # -- who is who -------------------------------------------------------------------------------
 
 
+def sync_review_users(employee, method=None):
+	"""Employee.on_update: a review made before its employee or reviewer had a user picks the
+	user up, so the workflow's actions (conditioned on those users) appear at once. Costs
+	nothing unless User ID changed."""
+	if employee.flags.in_insert or not employee.has_value_changed("user_id"):
+		return
+	review = frappe.qb.DocType("Performance Review")
+	for column, link in ((review.employee_user, review.employee), (review.reviewer_user, review.reviewer)):
+		(
+			frappe.qb.update(review)
+			.set(column, employee.user_id)
+			.where((link == employee.name) & (review.docstatus == 0))
+			.run()
+		)
+
+
 def manages(user: str, employee: str) -> bool:
 	"""Whether the user's employee is above `employee` in the Reports To tree."""
 	me = tree_position(user)

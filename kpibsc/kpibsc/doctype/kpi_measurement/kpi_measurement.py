@@ -1,4 +1,5 @@
 import math
+import unicodedata
 
 import frappe
 from frappe import _
@@ -188,14 +189,14 @@ class KPIMeasurement(Document):
 			_set_actual(by_kpi[kpi], value)
 
 	def validate_actuals(self):
-		allow_negative = dict(
-			frappe.get_all(
+		kpis = {
+			kpi.name: kpi
+			for kpi in frappe.get_all(
 				"KPI",
 				filters={"name": ("in", [row.kpi for row in self.items])},
-				fields=["name", "allow_negative"],
-				as_list=True,
+				fields=["name", "kpi_name", "allow_negative", "scoring_method"],
 			)
-		)
+		}
 		for row in self.items:
 			text = normalise_number(row.actual)
 			row.has_actual = int(bool(text))
@@ -203,19 +204,31 @@ class KPIMeasurement(Document):
 			if not text:
 				row.actual = None
 				continue
+			kpi = kpis.get(row.kpi) or frappe._dict()
+			label = frappe.bold(kpi.kpi_name or row.kpi)  # people know their KPIs by name
+			if kpi.scoring_method == "Yes/No":
+				value = parse_yes_no(text)
+				if value is None:
+					frappe.throw(
+						_("Row {0}: {1} is answered Yes or No (Có or Không, 1 or 0), not {2}.").format(
+							row.idx, label, frappe.bold(row.actual)
+						),
+						exc=InvalidActualError,
+					)
+				text = str(int(value))
 			value = parse_number(text)
 			if value is None:
 				frappe.throw(
 					_("Row {0}: the actual of {1} must be a number, not {2}.").format(
-						row.idx, frappe.bold(row.kpi), frappe.bold(row.actual)
+						row.idx, label, frappe.bold(row.actual)
 					),
 					exc=InvalidActualError,
 				)
-			if value < 0 and not allow_negative.get(row.kpi):
+			if value < 0 and not kpi.allow_negative:
 				frappe.throw(
 					_(
 						"Row {0}: {1} cannot be negative. Tick Allow Negative Actuals on the KPI if it can."
-					).format(row.idx, frappe.bold(row.kpi)),
+					).format(row.idx, label),
 					exc=InvalidActualError,
 				)
 			row.actual_value = flt(value)
@@ -233,6 +246,21 @@ def normalise_number(typed: str | None) -> str:
 	in the site's number format before saving, and API clients send plain numbers, so
 	"12.500" can never mean twelve and a half on one site and twelve thousand on another."""
 	return cstr(typed).strip().replace(" ", "")
+
+
+# what people answer a Yes/No KPI with, in English and Vietnamese (with or without accents)
+YES_WORDS = frozenset({"1", "yes", "y", "true", "có", "co", "đúng", "dung", "đạt", "dat"})
+NO_WORDS = frozenset({"0", "no", "n", "false", "không", "khong", "sai", "chưa", "chua"})
+
+
+def parse_yes_no(text: str) -> float | None:
+	"""1 for yes, 0 for no, None for anything else; "Có" typed with combining accents counts."""
+	word = unicodedata.normalize("NFC", text).casefold()
+	if word in YES_WORDS:
+		return 1.0
+	if word in NO_WORDS:
+		return 0.0
+	return None
 
 
 def parse_number(text: str) -> float | None:
