@@ -27,6 +27,13 @@ def head_users(departments: list[str]) -> dict[str, str]:
 	return dict(rows)
 
 
+def languages(users: list[str]) -> dict[str, str]:
+	"""User -> the language their to-dos are written in (theirs, else the site's)."""
+	default = frappe.db.get_default("lang") or "en"
+	rows = frappe.get_all("User", filters={"name": ("in", users or [""])}, fields=["name", "language"])
+	return {row.name: row.language or default for row in rows}
+
+
 def ask_for_approval(measurement):
 	"""A draft saved by someone who may not approve it lands on the head's to-do list, when
 	the head may approve it: the head's own and the department's numbers are a KPI Manager's
@@ -43,7 +50,10 @@ def ask_for_approval(measurement):
 			"assign_to": [head],
 			"doctype": measurement.doctype,
 			"name": measurement.name,
-			"description": _("Approve the actuals of {0} for the period from {1}.").format(
+			# in the approver's language, not the language of whoever saved the draft
+			"description": _(
+				"Approve the actuals of {0} for the period from {1}.", lang=languages([head]).get(head)
+			).format(
 				measurement.scorecard_title or measurement.scorecard,
 				format_date(measurement.period_start),
 			),
@@ -102,6 +112,7 @@ def remind_due_measurements(today=None) -> int:
 		)
 	)
 	heads = head_users([row.department for row in due if row.department])
+	language = languages([*employee_users.values(), *heads.values()])
 	reminded = {
 		(todo.reference_name, todo.description)
 		for todo in frappe.get_all(
@@ -117,9 +128,9 @@ def remind_due_measurements(today=None) -> int:
 		user = (
 			employee_users.get(row.employee) if row.scorecard_for == "Employee" else heads.get(row.department)
 		)
-		description = _("Enter the actuals of {0} for the period from {1} to {2}.").format(
-			row.title, format_date(row.period_start), format_date(row.period_end)
-		)
+		description = _(
+			"Enter the actuals of {0} for the period from {1} to {2}.", lang=language.get(user)
+		).format(row.title, format_date(row.period_start), format_date(row.period_end))
 		if not user or (row.name, description) in reminded:
 			continue
 		frappe.get_doc(
