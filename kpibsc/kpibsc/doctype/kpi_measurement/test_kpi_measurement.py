@@ -236,6 +236,34 @@ class TestKPIMeasurement(KPITestCase):
 		self.assertRaises(InvalidActualError, self.measurement(**{"M-REV": "-5"}).insert)
 		self.assertEqual(frappe.db.count("KPI Measurement", {"scorecard": self.seller_card}), 0)
 
+	def test_yes_no_kpi_takes_yes_and_no_in_both_languages(self):
+		make_kpi("M-AUDIT", kpi_name="Passed the audit", scoring_method="Yes/No", aggregation="Last")
+		card = scorecard_doc(
+			[{"kpi": "M-AUDIT", "weight": 100, "target": 1}], scorecard_for="Employee", employee=self.head
+		).insert()
+		answers = {
+			"Có": 1,
+			"co\u0301": 1,
+			"yes": 1,
+			"TRUE": 1,
+			"1": 1,
+			"Không": 0,
+			"No": 0,
+			"false": 0,
+			"0": 0,
+		}
+		for typed, expected in answers.items():
+			doc = self.measurement(card.name, **{"M-AUDIT": typed}).insert()
+			self.assertEqual(
+				(doc.items[0].actual_value, doc.items[0].actual), (expected, str(expected)), typed
+			)
+			doc.delete()
+		with self.assertRaises(InvalidActualError) as refused:
+			self.measurement(card.name, **{"M-AUDIT": "maybe"}).insert()
+		# named as people know it, not by its code
+		self.assertIn("Passed the audit", str(refused.exception))
+		self.assertNotIn("M-AUDIT", str(refused.exception))
+
 	def test_negative_allowed_where_the_kpi_allows_it(self):
 		card = scorecard_doc(
 			[{"kpi": "M-PROFIT", "weight": 100, "target": 120}], scorecard_for="Employee", employee=self.head
