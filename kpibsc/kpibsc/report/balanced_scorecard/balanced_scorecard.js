@@ -44,10 +44,22 @@ frappe.query_reports["Balanced Scorecard"] = {
 	onload(report) {
 		// run again once the scorecard filter (a Link, validated over ajax) holds its value
 		frappe.after_ajax(() => report.get_filter_value("scorecard") && report.refresh());
+		// scores recomputed in the background: show the new ones (or why there are none)
+		for (const event of ["kpibsc_recompute_done", "kpibsc_recompute_failed"]) {
+			frappe.realtime.on(event, (data) => {
+				const scorecard = report.get_filter_value("scorecard");
+				if (scorecard && (data.scorecards || []).includes(scorecard)) report.refresh();
+			});
+		}
 	},
 	formatter(value, row, column, data, default_formatter) {
 		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
 			return ""; // no target or actual on an objective, nothing reported: blank, not 0
+		}
+		if (column.fieldtype === "Percent" && value != null) {
+			// the site's number format ("94,4%"), where the desk's Percent writes "94.4%"
+			const precision = column.precision ?? 1;
+			return `<div style="text-align: right">${format_number(value, null, precision)}%</div>`;
 		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "status" && data && data.status) {

@@ -29,6 +29,11 @@ frappe.query_reports["KPI Achievement"] = {
 		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
 			return ""; // no target or actual on an objective, nothing reported: blank, not 0
 		}
+		if (column.fieldtype === "Percent" && value != null) {
+			// the site's number format ("94,4%"), where the desk's Percent writes "94.4%"
+			const precision = column.precision ?? 1;
+			return `<div style="text-align: right">${format_number(value, null, precision)}%</div>`;
+		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "ytd_status" && data && data.ytd_status) {
 			const colour = { Green: "green", Amber: "orange", Red: "red" }[data.ytd_status] || "gray";

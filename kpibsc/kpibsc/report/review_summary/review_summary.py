@@ -119,4 +119,5 @@ def report_summary(reviews: list, bands: list[str], settings) -> list[dict]:
 
 def percent(value: float) -> str:
 	"""In the site's number format (70,0 % on a #.###,## site)."""
-	return frappe.format(flt(value, 1), {"fieldtype": "Percent", "precision": 1})
+	# a Percent field formats as flt() + "%" ("70.0%") whatever the site's format
+	return frappe.format(flt(value, 1), {"fieldtype": "Float", "precision": 1}) + "%"
