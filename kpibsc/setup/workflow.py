@@ -42,8 +42,9 @@ TRANSITIONS = (
 		)
 	),
 )
-OWN_STATES = ("Self Assessment", "Manager Review", "HR Calibration")
-OWN_ACTIONS = ("Submit for Review", "Send Back", "Submit to HR", "Return to Manager")
+# what frappe.utils.install makes on every site: never removed
+FRAPPE_STATES = ("Pending", "Approved", "Rejected")
+FRAPPE_ACTIONS = ("Approve", "Reject", "Review")
 
 
 def create_workflow():
@@ -96,14 +97,15 @@ def create_workflow():
 
 
 def delete_workflow():
+	"""The workflow, and the states and actions it brought that no other workflow uses."""
 	frappe.delete_doc("Workflow", WORKFLOW, ignore_missing=True, force=True, ignore_permissions=True)
-	for state in OWN_STATES:
-		if not frappe.db.exists("Workflow Document State", {"state": state}):
+	for state, _docstatus, _roles, _style in STATES:
+		if state not in FRAPPE_STATES and not frappe.db.exists("Workflow Document State", {"state": state}):
 			frappe.delete_doc(
 				"Workflow State", state, ignore_missing=True, force=True, ignore_permissions=True
 			)
-	for action in OWN_ACTIONS:
-		if not frappe.db.exists("Workflow Transition", {"action": action}):
+	for action in {row[1] for row in TRANSITIONS}:
+		if action not in FRAPPE_ACTIONS and not frappe.db.exists("Workflow Transition", {"action": action}):
 			frappe.delete_doc(
 				"Workflow Action Master", action, ignore_missing=True, force=True, ignore_permissions=True
 			)

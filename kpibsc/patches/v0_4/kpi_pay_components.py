@@ -1,4 +1,4 @@
-from kpibsc.kpibsc.services.pay import create_salary_components
+from kpibsc.setup.install import create_salary_components
 
 
 def execute():
