@@ -218,6 +218,25 @@ class TestSecurityOverHTTP(KPITestCase):
 		self.assertRefused(reply)
 		self.assertEqual(frappe.db.get_value("KPI Measurement", name, "scorecard"), self.cards[SELLER])
 
+	def test_a_scorecard_does_not_move_to_another_owner(self):
+		card = self.cards[SELLER]
+		reply = call(HEAD, "PUT", resource("KPI Scorecard", card), {"employee": self.operator})
+		self.assertRefused(reply)
+		self.assertEqual(
+			self.stored("KPI Scorecard", card, "employee", "department"),
+			{"employee": self.seller, "department": self.sales},
+		)
+
+	def test_only_a_kpi_manager_deletes(self):
+		name = self.measurements[SELLER]
+		self.assertRefused(call(SELLER, "DELETE", resource("KPI Measurement", name)))
+		self.assertTrue(frappe.db.exists("KPI Measurement", name))
+		self.assertRefused(call(SELLER, "DELETE", resource("KPI Scorecard", self.cards[SELLER])))
+		self.assertTrue(frappe.db.exists("KPI Scorecard", self.cards[SELLER]))
+		self.assertRefused(call(HEAD, "DELETE", resource("KPI Measurement", name)))  # KPI User: no delete
+		self.assertIn(call(MANAGER, "DELETE", resource("KPI Measurement", name)).status, (200, 202))
+		self.assertFalse(frappe.db.exists("KPI Measurement", name))
+
 	def test_employee_of_another_company_sees_nothing(self):
 		for doctype, name in (
 			("KPI Scorecard", self.cards[SELLER]),
