@@ -166,6 +166,114 @@ class TestSecurityOverHTTP(KPITestCase):
 	def assertRefused(self, reply, *statuses: int):
 		self.assertIn(reply.status, statuses or (403,), reply.text[:500])
 
+	# -- the matrix: role × document × read / write, through /api/resource ----------------------
+
+	def test_role_matrix_for_scorecards_and_measurements(self):
+		# who may read (r) and write (w) each document; anyone else is refused and changes nothing
+		matrix = {
+			"seller": {SELLER: "r", HEAD: "rw", MANAGER: "rw"},
+			"operator": {OPERATOR: "r", MANAGER: "rw"},
+			"head": {HEAD: "r", MANAGER: "rw"},
+			"department": {HEAD: "r", MANAGER: "rw"},
+		}
+		cards = {
+			"seller": self.cards[SELLER],
+			"operator": self.cards[OPERATOR],
+			"head": self.cards[HEAD],
+			"department": self.sales_card,
+		}
+		users = (MANAGER, HR_MANAGER, HR_USER, HEAD, SELLER, OPERATOR, OUTSIDER)
+		for key, card in cards.items():
+			for user in users:
+				allowed = matrix[key].get(user, "")
+				with self.subTest(scorecard=key, user=user):
+					reply = call(user, "GET", resource("KPI Scorecard", card))
+					self.assertEqual(reply.status == 200, "r" in allowed, reply.text[:200])
+					before = frappe.db.get_value("KPI Scorecard", card, "status")
+					wanted = "Closed" if before != "Closed" else "Draft"
+					reply = call(user, "PUT", resource("KPI Scorecard", card), {"status": wanted})
+					after = frappe.db.get_value("KPI Scorecard", card, "status")
+					self.assertEqual(after == wanted, "w" in allowed, reply.text[:200])
+					if after != before:
+						frappe.db.set_value("KPI Scorecard", card, "status", before)
+		# measurements: the owner enters, the head of the team also approves
+		entering = {
+			SELLER: {SELLER: "rw", HEAD: "rw", MANAGER: "rw"},
+			OPERATOR: {OPERATOR: "rw", MANAGER: "rw"},
+			HEAD: {HEAD: "rw", MANAGER: "rw"},
+			"department": {HEAD: "rw", MANAGER: "rw"},
+		}
+		for key, name in self.measurements.items():
+			for user in users:
+				allowed = entering[key].get(user, "")
+				with self.subTest(measurement=key, user=user):
+					reply = call(user, "GET", resource("KPI Measurement", name))
+					self.assertEqual(reply.status == 200, "r" in allowed, reply.text[:200])
+					remark = f"by {user}"
+					call(user, "PUT", resource("KPI Measurement", name), {"remarks": remark})
+					stored = frappe.db.get_value("KPI Measurement", name, "remarks")
+					self.assertEqual(stored == remark, "w" in allowed, stored)
+
+	def test_whitelisted_functions_refuse_who_may_not(self):
+		def cycle_doc():
+			return frappe.get_doc(
+				{
+					"doctype": "Performance Review Cycle",
+					"cycle_name": "_Test Security Cycle",
+					"company": TEST_COMPANY,
+					"period_type": "Quarter",
+					"from_date": "2024-01-01",
+					"to_date": "2024-03-31",
+					"department": self.sales,
+					"review_mode": "Competencies Only",
+				}
+			).insert()
+
+		cycle = cycle_doc()
+		operator_card = {"scorecard": self.cards[OPERATOR]}
+		module = "kpibsc.kpibsc.doctype.kpi_scorecard.kpi_scorecard"
+		attacks = [
+			(SELLER, method(f"{module}.get_cascade_children"), operator_card),
+			(SELLER, method(f"{module}.recompute_scores"), operator_card),
+			(HEAD, method(f"{module}.recompute_scores"), operator_card),
+			(SELLER, method("kpibsc.kpibsc.services.actuals.refresh_scorecard_actuals"), operator_card),
+			(HEAD, method("kpibsc.kpibsc.services.work.get_scorecard_tasks"), operator_card),
+			(SELLER, method("kpibsc.kpibsc.services.kpi_library.load_kpi_library"), {"categories": "Sales"}),
+			(
+				HEAD,
+				method("run_doc_method"),
+				{"docs": frappe.as_json(cycle.as_dict()), "method": "create_reviews"},
+			),
+			(
+				SELLER,
+				method("run_doc_method"),
+				{"docs": frappe.as_json(cycle.as_dict()), "method": "get_status"},
+			),
+		]
+		kpis_before = frappe.db.count("KPI", {"kpi_code": ("like", "SAL-%")})
+		for user, path, payload in attacks:
+			with self.subTest(user=user, path=path, method=payload.get("method")):
+				reply = call(user, "POST", path, payload)
+				self.assertRefused(reply)
+				self.assertNotIn("SEC-REV", reply.text)
+		self.assertFalse(frappe.db.exists("Performance Review", {"review_cycle": cycle.name}))
+		self.assertEqual(frappe.db.count("KPI", {"kpi_code": ("like", "SAL-%")}), kpis_before)
+
+	def test_workflow_actions_follow_the_stored_step_and_role(self):
+		reply = call(
+			SELLER,
+			"POST",
+			method("frappe.model.workflow.apply_workflow"),
+			{
+				"doc": frappe.as_json({"doctype": "Performance Review", "name": self.review}),
+				"action": "Submit to HR",
+			},
+		)
+		self.assertRefused(reply, 403, 417)
+		self.assertEqual(
+			frappe.db.get_value("Performance Review", self.review, "workflow_state"), "Self Assessment"
+		)
+
 	# -- 1. owner fields come from what is stored, never from the request ----------------------
 
 	def test_head_cannot_claim_another_departments_measurement(self):
