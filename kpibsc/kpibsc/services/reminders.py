@@ -67,7 +67,9 @@ def close_approval(measurement):
 
 
 def remind_due_measurements(today=None) -> int:
-	"""Scheduler (daily): periods that ended in the last week without a measurement."""
+	"""Scheduler (daily): periods that ended in the last week without a measurement, on every
+	scorecard that still takes measurements (Draft or Active: a cascaded scorecard stays a
+	Draft, and its people enter actuals on it all the same)."""
 	today = getdate(today)
 	scorecard = frappe.qb.DocType("KPI Scorecard")
 	target = frappe.qb.DocType("KPI Scorecard Target")
@@ -86,7 +88,7 @@ def remind_due_measurements(today=None) -> int:
 		)
 		.distinct()
 		.where(
-			(scorecard.status == "Active")
+			(scorecard.status != "Closed")
 			& (scorecard.scorecard_for != "Company")
 			& target.period_end[add_days(today, -DUE_WINDOW_DAYS) : add_days(today, -1)]
 		)

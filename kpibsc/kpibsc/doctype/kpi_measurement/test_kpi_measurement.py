@@ -312,6 +312,19 @@ class TestKPIMeasurement(KPITestCase):
 		self.assertEqual(remind_due_measurements("2025-02-04"), 0)  # reminded once per period
 		self.assertEqual(remind_due_measurements("2025-03-20"), 0)  # more than a week after the period
 
+	def test_due_reminders_reach_draft_scorecards_but_not_closed_ones(self):
+		from kpibsc.kpibsc.services.reminders import remind_due_measurements
+
+		# cascaded scorecards stay Drafts; their people enter actuals on them all the same
+		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.other_card, "status"), "Draft")
+		frappe.db.set_value("KPI Scorecard", self.seller_card, "status", "Closed")
+		remind_due_measurements("2025-02-03")
+		reminded = set(
+			frappe.get_all("ToDo", filters={"reference_type": "KPI Scorecard"}, pluck="allocated_to")
+		)
+		self.assertIn(OTHER, reminded)
+		self.assertNotIn(SELLER, reminded)
+
 	def test_recompute_queries_do_not_grow_with_scorecards(self):
 		self.measurement(**{"M-REV": "60"}).insert().submit()
 		self.measurement(self.other_card, **{"M-REV": "40"}).insert().submit()
