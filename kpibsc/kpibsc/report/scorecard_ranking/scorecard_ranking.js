@@ -5,7 +5,7 @@ frappe.query_reports["Scorecard Ranking"] = {
 			label: __("Company"),
 			fieldtype: "Link",
 			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
+			// no default here: that would be the site's company; onload sets the user's
 			reqd: 1,
 		},
 		{
@@ -41,6 +41,12 @@ frappe.query_reports["Scorecard Ranking"] = {
 			default: "Year to Date",
 		},
 	],
+	onload(report) {
+		if (report.get_filter_value("company")) return; // opened with ?company=…
+		frappe
+			.xcall("kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking.default_company")
+			.then((company) => company && report.set_filter_value("company", company));
+	},
 	formatter(value, row, column, data, default_formatter) {
 		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
 			return ""; // no target or actual on an objective, nothing reported: blank, not 0

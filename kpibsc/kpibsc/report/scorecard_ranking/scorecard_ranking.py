@@ -3,6 +3,7 @@ a period (or year to date), with the rank band of each (one query)."""
 
 import frappe
 from frappe import _
+from frappe.core.doctype.user_permission.user_permission import get_user_permissions
 from frappe.utils import flt, getdate
 
 from kpibsc.engine import FIVE_BANDS
@@ -28,6 +29,25 @@ def execute(filters: dict | None = None):
 		rows = [row for row in rows if row.period_start == latest]
 	ranked = rank(rows, score_field, status_field)
 	return columns(), ranked, None, chart(ranked), summary(ranked)
+
+
+@frappe.whitelist()
+def default_company() -> str | None:
+	"""The company the report opens on: the one the user is limited to or chose as their
+	default, else their employee's, and only then the site's default company."""
+	frappe.has_permission("KPI Scorecard", "read", throw=True)  # the report's users only
+	user = frappe.session.user
+	permitted = get_user_permissions(user).get("Company") or []
+	marked = [row.get("doc") for row in permitted if row.get("is_default")]
+	if marked or len(permitted) == 1:
+		return (marked or [permitted[0].get("doc")])[0]
+	own = frappe.defaults.get_defaults_for(user)
+	return (
+		own.get("company")
+		or own.get("Company")
+		or frappe.db.get_value("Employee", {"user_id": user, "status": "Active"}, "company")
+		or frappe.defaults.get_user_default("Company")
+	)
 
 
 def read_scores(filters) -> list:
