@@ -512,7 +512,11 @@ def delete_records_about(doctypes: list[str]):
 	values, customisations, shares, to-dos, comments, versions, follows, user permissions,
 	workflow actions, tags, notifications, search index and list settings."""
 	for table, column in RECORDS_ABOUT_DOCTYPES:
-		if frappe.db.table_exists(table, cached=False) and frappe.db.has_column(table, column):
+		if frappe.db.sql(
+			"""select 1 from information_schema.columns
+			where table_schema=database() and table_name=%s and column_name=%s""",
+			(table if table.startswith("__") else f"tab{table}", column),
+		):
 			frappe.db.delete(table, {column: ("in", doctypes)})
 	for doctype in doctypes:
 		frappe.clear_cache(doctype=doctype)
