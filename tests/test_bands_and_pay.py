@@ -169,6 +169,16 @@ class TestThreeP:
 		with pytest.raises(PayError):
 			prorate(1, 1, 0)
 
+	def test_prorate_by_hrms_payment_days(self):
+		# a joiner on Saturday 11 January 2025, Sundays off: 18 of 27 working days
+		assert prorate(6_000_000, 18, 27) == pytest.approx(4_000_000)
+		# 3.5 days of leave without pay: 23.5 of 27
+		assert prorate(10_000_000, 23.5, 27) == pytest.approx(8_703_703.7037, abs=1e-4)
+		# a period of holidays only: HRMS counts 0 working and 0 payment days and pays nothing
+		assert prorate([5_000_000, 1], [0, 10], [0, 20]).tolist() == [0, 0.5]
+		with pytest.raises(PayError):
+			prorate(1, 0, -1)
+
 	def test_compute_pay_band_coefficient_with_mid_month_joiner(self):
 		frame = pd.DataFrame(
 			{

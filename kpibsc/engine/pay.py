@@ -107,14 +107,23 @@ def share_pool(pool: float | None, scores, precision: int = 0) -> np.ndarray:
 
 
 def prorate(amounts, payment_days, working_days):
-	"""Amounts scaled by payment days over working days (a mid-month joiner gets part)."""
+	"""Amounts scaled by payment days over working days, both as HRMS's salary slip counts
+	them: a joiner on the 11th of a 31-day month with Sundays off is paid 18 of 27 days; half
+	a day of leave without pay leaves 26.5 of 27. A period with no working days at all (every
+	day a holiday) pays nothing, as HRMS pays no payment-days component then."""
 	payment_days = np.asarray(payment_days, dtype=float)
 	working_days = np.asarray(working_days, dtype=float)
-	if (working_days <= 0).any():
-		raise PayError(_("Working days must be more than zero."))
+	if (working_days < 0).any():
+		raise PayError(_("Working days may not be negative."))
 	if ((payment_days < 0) | (payment_days > working_days)).any():
 		raise PayError(_("Payment days must be between 0 and the working days of the period."))
-	return np.asarray(amounts, dtype=float) * payment_days / working_days
+	share = np.divide(
+		payment_days,
+		working_days,
+		out=np.zeros(np.broadcast(payment_days, working_days).shape),
+		where=working_days > 0,
+	)
+	return np.asarray(amounts, dtype=float) * share
 
 
 def compute_pay(
