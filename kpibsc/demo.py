@@ -8,6 +8,7 @@ flow. Running it again changes nothing that already exists.
 """
 
 import random
+import unicodedata
 
 import frappe
 from frappe import _
@@ -20,6 +21,11 @@ from kpibsc.kpibsc.services.recompute import descendants, recompute
 
 COMPANY = "KPI Demo Company"
 ABBR = "KDC"
+# every demo login uses it; documented in the README and the user guide
+DEMO_PASSWORD = "KpiDemo@2026"
+DEMO_DOMAIN = "kpidemo.example"
+# the CEO's office runs the KPIs; the head of Human Resources is also the HR Manager
+CEO_USER = f"ceo@{DEMO_DOMAIN}"
 
 # department (ERPNext's default departments of a company) -> head, staff
 PEOPLE = {
@@ -119,6 +125,7 @@ def setup(year: int | None = None):
 	make_company()
 	departments = company_departments()
 	people = make_people(departments)
+	logins = make_users(people)
 	library = load_kpi_library(language=frappe.local.lang if frappe.local.lang == "vi" else "en")
 	say(f"KPI library: {library['created']} KPIs loaded, {library['skipped']} already there")
 	strategy = make_strategy(year)
@@ -142,6 +149,9 @@ def setup(year: int | None = None):
 	say(f"Review cycle {cycle}: {review_states(cycle)}")
 	run, slips = make_pay_run(year)
 	say(f"KPI pay run {run} for June submitted; payroll: {slips}")
+	say(f"Demo logins (password {DEMO_PASSWORD}):")
+	for role, user in logins:
+		say(f"  {role:<28} {user}")
 	# `bench execute` commits when this returns.
 	say("Done. Open KPI Scorecard in the desk, or the Strategic Objective tree.")
 
@@ -609,6 +619,65 @@ def make_people(departments: dict[str, str]) -> dict[str, list[str]]:
 			people[department].append(employee)
 		frappe.db.set_value("Department", departments[department], "kpi_department_head", head)
 	return people
+
+
+def demo_email(employee_name: str) -> str:
+	"""'Nguyễn Văn An' -> an.nguyen@kpidemo.example (given name, then family name, no marks)."""
+	plain = unicodedata.normalize("NFKD", employee_name.replace("Đ", "D").replace("đ", "d"))
+	words = "".join(char for char in plain if not unicodedata.combining(char)).lower().split()
+	return f"{words[-1]}.{words[0]}@{DEMO_DOMAIN}"
+
+
+def make_users(people: dict[str, list[str]]) -> list[tuple[str, str]]:
+	"""A login for the CEO (KPI Manager) and for everyone in the demo, with the demo company as
+	their default company (and Administrator's), so each role's view can be tried at once.
+	Returns (role, user) for the README's list of logins."""
+	logins = [("KPI Manager (CEO)", ensure_user(CEO_USER, "Demo CEO", ("KPI Manager", "KPI User")))]
+	for department, employees in people.items():
+		names = dict(
+			frappe.get_all(
+				"Employee",
+				filters={"name": ("in", employees)},
+				fields=["name", "employee_name"],
+				as_list=True,
+			)
+		)
+		for index, employee in enumerate(employees):
+			roles = ["KPI User", "Employee"]
+			if department == "Human Resources" and index == 0:
+				roles += ["HR Manager", "HR User"]
+			user = ensure_user(demo_email(names[employee]), names[employee], roles)
+			if not frappe.db.get_value("Employee", employee, "user_id"):
+				doc = frappe.get_doc("Employee", employee)
+				doc.user_id = user
+				doc.save()
+			if index == 0:
+				role = "HR Manager, head" if "HR Manager" in roles else "Department head"
+				logins.append((f"{role} ({department})", user))
+			elif index == 1:
+				logins.append((f"Employee ({department})", user))
+	# the desk reads a user's default company as the "company" default (ERPNext's key)
+	for user in ("Administrator", *(user for _role, user in logins)):
+		frappe.defaults.set_user_default("company", COMPANY, user)
+	return logins
+
+
+def ensure_user(email: str, full_name: str, roles) -> str:
+	if not frappe.db.exists("User", email):
+		first_name, *rest = full_name.split()
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": first_name,
+				"last_name": " ".join(rest),
+				"language": "vi",
+				"new_password": DEMO_PASSWORD,
+				"send_welcome_email": 0,
+			}
+		).insert(ignore_permissions=True)
+	frappe.get_doc("User", email).add_roles(*roles)
+	return email
 
 
 def make_strategy(year: int) -> str:

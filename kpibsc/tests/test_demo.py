@@ -65,3 +65,33 @@ class TestDemo(KPITestCase):
 
 		demo.setup(YEAR)
 		self.assertEqual(self.counts(), first)
+		self.check_logins()
+
+	def check_logins(self):
+		"""Everyone in the demo can log in with the documented password, as their role, on the
+		demo company; Administrator's default company is the demo's too."""
+		from frappe.utils.password import check_password
+
+		# defaults are cached in redis: the rollback after the test must not leave them there
+		self.addCleanup(frappe.clear_cache)
+		head = demo.demo_email("Nguyễn Văn An")
+		employee = demo.demo_email("Trần Thị Bích")
+		hr = demo.demo_email("Ngô Thị Mai")
+		self.assertEqual((head, employee), ("an.nguyen@kpidemo.example", "bich.tran@kpidemo.example"))
+		self.assertEqual(demo.demo_email("Đỗ Văn Khánh"), "khanh.do@kpidemo.example")
+		for user, role in (
+			(demo.CEO_USER, "KPI Manager"),
+			(head, "KPI User"),
+			(employee, "KPI User"),
+			(hr, "HR Manager"),
+		):
+			self.assertEqual(check_password(user, demo.DEMO_PASSWORD), user)
+			self.assertIn(role, frappe.get_roles(user))
+			self.assertEqual(frappe.defaults.get_user_default("Company", user), demo.COMPANY)
+		self.assertEqual(frappe.defaults.get_user_default("Company", "Administrator"), demo.COMPANY)
+		self.assertNotIn("KPI Manager", frappe.get_roles(employee))
+		self.assertEqual(
+			frappe.db.get_value("Employee", {"user_id": head, "company": demo.COMPANY}, "employee_name"),
+			"Nguyễn Văn An",
+		)
+		self.assertEqual(frappe.db.count("Employee", {"company": demo.COMPANY, "user_id": ("is", "set")}), 20)
