@@ -5,6 +5,13 @@ It is parsed once, checked against a whitelist of syntax, and then evaluated wit
 so one call scores a single value or a million rows alike. Anything outside the
 whitelist — attribute access, subscripts, imports, lambdas, dunder names, strings,
 huge exponents — is rejected before anything runs.
+
+The cost of a formula is bounded before it runs: at most MAX_FORMULA_LENGTH characters,
+MAX_NODES syntax pieces nested at most MAX_DEPTH deep, numbers of at most MAX_LITERAL and
+powers of at most MAX_EXPONENT, and every function is one numpy pass. So a formula is a
+fixed number of array operations (see docs/benchmarks.md for the worst case measured).
+Whatever the text and the inputs, the result is a number or NaN ("no value"), or a
+FormulaError: never another exception.
 """
 
 import ast
@@ -18,6 +25,12 @@ from kpibsc.engine.errors import FormulaError, _
 MAX_FORMULA_LENGTH = 500
 MAX_NODES = 200
 MAX_EXPONENT = 64
+MAX_DEPTH = 64
+MAX_LITERAL = 1e18
+# Decimals `round` accepts; beyond this a float has no digits left to round.
+_MAX_ROUND_DIGITS = 20
+# What numpy or Python may raise on values a formula produces; turned into FormulaError.
+_EVALUATION_ERRORS = (ArithmeticError, ValueError, TypeError, MemoryError, RecursionError)
 
 
 def _if(condition, when_true, when_false):
@@ -25,7 +38,10 @@ def _if(condition, when_true, when_false):
 
 
 def _round(value, digits=0):
-	return np.round(value, int(np.max(digits)) if np.ndim(digits) else int(digits))
+	digits = np.max(digits) if np.ndim(digits) else digits
+	if not np.isfinite(digits):  # round(actual, previous) with no previous: no value
+		return np.full(np.shape(value), np.nan)
+	return np.round(value, int(np.clip(digits, -_MAX_ROUND_DIGITS, _MAX_ROUND_DIGITS)))
 
 
 FUNCTIONS = {
@@ -92,14 +108,37 @@ class Formula:
 		)
 
 	def evaluate(self, variables: Mapping[str, object]) -> np.ndarray:
-		with np.errstate(all="ignore"):
-			result = _Evaluator(variables).visit(self.tree.body)
-		return np.asarray(result, dtype=float)
+		"""The formula's value for each row; NaN where it has no finite value (a missing or
+		infinite input, a division by zero, the root of a negative number)."""
+		try:
+			with np.errstate(all="ignore"):
+				result = np.asarray(_Evaluator(variables).visit(self.tree.body), dtype=float)
+		except FormulaError:
+			raise
+		except _EVALUATION_ERRORS:
+			raise FormulaError(_("The formula {0} cannot be evaluated with these values."), self.source)
+		return np.where(np.isfinite(result), result, np.nan)
+
+
+def compile_formula(source: str, allowed_names: frozenset[str]) -> Formula:
+	if not isinstance(source, str):
+		raise FormulaError(_("The formula is empty."))
+	return _compile(source, frozenset(allowed_names))
 
 
 @lru_cache(maxsize=256)
-def compile_formula(source: str, allowed_names: frozenset[str]) -> Formula:
+def _compile(source: str, allowed_names: frozenset[str]) -> Formula:
 	return Formula(source, allowed_names)
+
+
+def _depth(tree: ast.AST) -> int:
+	"""Nesting depth, walked without recursion (the tree is checked before any recursion)."""
+	deepest, stack = 0, [(tree, 1)]
+	while stack:
+		node, depth = stack.pop()
+		deepest = max(deepest, depth)
+		stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+	return deepest
 
 
 def _parse(source: str, allowed_names: frozenset[str]) -> ast.Expression:
@@ -111,9 +150,11 @@ def _parse(source: str, allowed_names: frozenset[str]) -> ast.Expression:
 		tree = ast.parse(source.strip(), mode="eval")
 	except SyntaxError as e:
 		raise FormulaError(_("The formula {0} cannot be read: {1}."), source, e.msg)
+	except (ValueError, MemoryError, RecursionError):
+		raise FormulaError(_("The formula {0} is too long or too deeply nested."), source)
 
 	nodes = list(ast.walk(tree))
-	if len(nodes) > MAX_NODES:
+	if len(nodes) > MAX_NODES or _depth(tree) > MAX_DEPTH:
 		raise FormulaError(_("The formula {0} is too long or too deeply nested."), source)
 	for node in nodes:
 		if not isinstance(node, _ALLOWED_NODES):
@@ -136,6 +177,8 @@ def _parse(source: str, allowed_names: frozenset[str]) -> ast.Expression:
 			raise FormulaError(
 				_("The formula {0} may only contain numbers, not {1}."), source, repr(node.value)
 			)
+		if isinstance(node, ast.Constant) and not abs(node.value) <= MAX_LITERAL:
+			raise FormulaError(_("The formula {0} contains a number larger than {1}."), source, "1e18")
 		if isinstance(node, ast.Call):
 			if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
 				raise FormulaError(
@@ -178,7 +221,9 @@ class _Evaluator:
 			case ast.Constant():
 				return float(node.value)
 			case ast.Name():
-				return np.asarray(self.variables[node.id], dtype=float)
+				# a name the caller did not supply has no value, like an empty field
+				value = self.variables.get(node.id)
+				return np.nan if value is None else np.asarray(value, dtype=float)
 			case ast.UnaryOp(op=ast.USub()):
 				return np.negative(self.visit(node.operand))
 			case ast.UnaryOp(op=ast.UAdd()):
