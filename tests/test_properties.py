@@ -42,7 +42,7 @@ def test_lower_is_better_is_monotonic_including_zero_target(target, a, b):
 
 @given(finite, nonzero, st.floats(0, 1), st.floats(1, 3))
 def test_caps_are_respected(actual, target, floor, cap):
-	policy = ScorePolicy(achievement_floor=floor, achievement_cap=cap)
+	policy = ScorePolicy(achievement_floor=floor, achievement_cap=cap, above_scale=cap > 1)
 	for method in (Method.HIGHER_IS_BETTER, Method.LOWER_IS_BETTER):
 		result = ScoringRule(method).score(actual, target, policy)
 		assert floor - 1e-12 <= result.achievement <= cap + 1e-12

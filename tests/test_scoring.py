@@ -301,13 +301,14 @@ def test_error_names_the_offending_row_in_bulk():
 
 class TestPolicy:
 	def test_floor_and_cap(self):
-		policy = ScorePolicy(achievement_floor=0.0, achievement_cap=1.2)
+		policy = ScorePolicy(achievement_floor=0.0, achievement_cap=1.2, above_scale=True)
 		assert HIGHER.score(150, 100, policy).score == pytest.approx(120.0)
 		assert HIGHER.score(150, 100, policy).achievement_raw == pytest.approx(1.5)
 		assert LOWER.score(300, 100, policy).score == 0.0
 
 	def test_no_cap(self):
-		assert HIGHER.score(150, 100, ScorePolicy(achievement_cap=None)).score == pytest.approx(150.0)
+		policy = ScorePolicy(achievement_cap=None, above_scale=True)
+		assert HIGHER.score(150, 100, policy).score == pytest.approx(150.0)
 
 	def test_floor_above_cap_is_refused(self):
 		with pytest.raises(ScaleError):
@@ -369,6 +370,6 @@ def test_score_frame_mixes_methods_and_matches_single_rules():
 		}
 	)
 	result = score_frame(frame)
-	assert result["score"].tolist()[:4] == pytest.approx([90.0, 110.0, 50.0, 100.0])
+	assert result["score"].tolist()[:4] == pytest.approx([90.0, 100.0, 50.0, 100.0])
 	assert np.isnan(result["score"].iloc[4])
 	assert result["status"].tolist() == ["Amber", "Green", "Red", "Green", "No Data"]

@@ -346,7 +346,10 @@ def convert_score(score, from_scale: ScoreScale, to_scale: ScoreScale):
 
 @dataclass(frozen=True)
 class StatusBands:
-	"""RAG status from achievement: each threshold starts a band; below the first is `below`."""
+	"""RAG status from achievement: each threshold starts a band; below the first is `below`.
+
+	The status of 100% achievement (Green by default) is the one a met goal gets, and the band
+	just under it (Amber) the one of a KPI between its red flag and its goal (`zones`)."""
 
 	thresholds: tuple[tuple[float, str], ...] = ((0.8, "Amber"), (1.0, "Green"))
 	below: str = "Red"
@@ -362,25 +365,42 @@ class StatusBands:
 				_("Status thresholds must rise, got {0}."), ", ".join(str(start) for start in starts)
 			)
 
-	def assign(self, achievement) -> pd.Categorical:
-		"""Status of each achievement, as a categorical (cheap for millions of rows)."""
+	@property
+	def names(self) -> list[str]:
+		return [self.below, *(status for _start, status in self.thresholds), self.missing]
+
+	def codes(self, achievement) -> np.ndarray:
+		"""Position of each achievement's status in `names` (the last one for missing)."""
 		achievement = np.asarray(achievement, dtype=float)
-		names = [self.below, *(status for _start, status in self.thresholds), self.missing]
 		starts = np.array([start for start, _status in self.thresholds], dtype=float)
 		codes = np.searchsorted(starts, achievement, side="right")
-		codes[np.isnan(achievement)] = len(names) - 1
-		return pd.Categorical.from_codes(codes, names)
+		codes[np.isnan(achievement)] = len(self.names) - 1
+		return codes
+
+	@property
+	def met(self) -> int:
+		"""Code of the status a met target (100%) gets."""
+		return int(self.codes(np.array([1.0]))[0])
+
+	def assign(self, achievement) -> pd.Categorical:
+		"""Status of each achievement, as a categorical (cheap for millions of rows)."""
+		return pd.Categorical.from_codes(self.codes(achievement), self.names)
 
 
 @dataclass(frozen=True)
 class ScorePolicy:
-	"""How achievement becomes a score: floor and cap (fractions), scale, status bands."""
+	"""How achievement becomes a score: floor and cap (fractions), scale, status bands.
+
+	A score stays within its scale: the cap may go above 100% (a stretch result scoring 120
+	on Percent) only when `above_scale` says so explicitly; reports then mark such scores
+	"above scale" (`is_above_scale`)."""
 
 	achievement_floor: float | None = 0.0
-	achievement_cap: float | None = 1.2
+	achievement_cap: float | None = 1.0
 	scale: ScoreScale = PERCENT
 	status: StatusBands = field(default_factory=StatusBands)
 	points: ThresholdPoints = DEFAULT_POINTS
+	above_scale: bool = False
 
 	def __post_init__(self):
 		if (
@@ -393,6 +413,21 @@ class ScorePolicy:
 				self.achievement_floor,
 				self.achievement_cap,
 			)
+		if not self.above_scale and (self.achievement_cap is None or self.achievement_cap > 1.0):
+			raise ScaleError(
+				_(
+					"An achievement cap of {0} lets scores go above the top of the {1} scale ({2}). "
+					"Set the cap to 1 (100%) or at most that, or allow scores above the scale."
+				),
+				"none" if self.achievement_cap is None else self.achievement_cap,
+				self.scale.name,
+				self.scale.maximum,
+			)
+
+	def is_above_scale(self, score) -> np.ndarray:
+		"""True where a score is above the top of the scale (only when the policy allows it)."""
+		with np.errstate(invalid="ignore"):
+			return np.asarray(score, dtype=float) > self.scale.maximum
 
 	def cap(self, achievement):
 		return np.clip(achievement, self.achievement_floor, self.achievement_cap)
@@ -409,19 +444,47 @@ class ScorePolicy:
 def score_frame(
 	columns: Mapping, policy: ScorePolicy = ScorePolicy(), label_column: str = "item"
 ) -> pd.DataFrame:
-	"""Achievement (raw and capped), score and status for every row."""
+	"""Achievement (raw and capped), score, whether it is above the scale, and status."""
 	raw = achievement(columns, points=policy.points, label_column=label_column)
 	capped = policy.cap(raw)
+	score = policy.scale.from_achievement(capped)
 	index = columns.index if isinstance(columns, pd.DataFrame) else None
+	codes = zones(columns, raw, policy.status, label_column)
 	return pd.DataFrame(
 		{
 			"achievement_raw": raw,
 			"achievement": capped,
-			"score": policy.scale.from_achievement(capped),
-			"status": policy.status.assign(raw),
+			"score": score,
+			"above_scale": policy.is_above_scale(score),
+			"status": pd.Categorical.from_codes(codes, policy.status.names),
 		},
 		index=index,
 	)
+
+
+def zones(columns: Mapping, raw: np.ndarray, bands: StatusBands, label_column: str = "item") -> np.ndarray:
+	"""Status codes: by achievement, except where the method has its own zones.
+
+	Thresholds: beyond the red flag (below it, or above it for a falling KPI) is Red, from the
+	red flag to the goal Amber, at or past the goal Green (or better, if the achievement reaches
+	a higher band), whatever points or scale the score uses. Yes/No: met is Green, not met Red.
+	"""
+	codes = bands.codes(raw)
+	method = np.asarray(columns["method"], dtype=object)
+	measured = ~np.isnan(raw)
+	met, between = bands.met, max(bands.met - 1, 0)
+	thresholds = (method == Method.THRESHOLDS) & measured
+	if thresholds.any():
+		rows = _Rows(columns, len(raw), label_column)
+		actual, red_flag, goal = (rows.get(name, thresholds) for name in ("actual", "red_flag", "target"))
+		with np.errstate(divide="ignore", invalid="ignore"):
+			toward_goal = (actual - red_flag) / (goal - red_flag)
+		codes[thresholds] = np.where(
+			toward_goal >= 1.0, np.maximum(met, codes[thresholds]), np.where(toward_goal >= 0.0, between, 0)
+		)
+	yes_no = (method == Method.YES_NO) & measured
+	codes[yes_no] = np.where(raw[yes_no] >= 1.0, met, 0)
+	return codes
 
 
 @dataclass(frozen=True)
@@ -430,6 +493,7 @@ class ItemResult:
 	achievement: float | None
 	score: float | None
 	status: str
+	above_scale: bool = False
 
 
 @dataclass(frozen=True)
@@ -477,6 +541,7 @@ class ScoringRule:
 			achievement=_nan_to_none(row.achievement),
 			score=_nan_to_none(row.score),
 			status=row.status,
+			above_scale=bool(row.above_scale),
 		)
 
 	def achievement(

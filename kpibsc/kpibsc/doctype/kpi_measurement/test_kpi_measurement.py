@@ -142,9 +142,8 @@ class TestKPIMeasurement(KPITestCase):
 		)
 		self.assertEqual([row["scorecard"] for row in rows], [self.seller_card, self.other_card])
 		self.assertEqual([row["rank"] for row in rows], [1, 2])
-		self.assertEqual(
-			[row["score"] for row in rows], [112.0, 64.0]
-		)  # 0.6 x 120 + 0.4 x 100; 0.6 x 40 + 40
+		# 120% scores 100, the top of the scale: 0.6 x 100 + 0.4 x 100; 0.6 x 40 + 0.4 x 100
+		self.assertEqual([row["score"] for row in rows], [100.0, 64.0])
 		self.assertEqual([row["band"] for row in rows], ["A", "D"])
 		self.assertEqual([row["coefficient"] for row in rows], [1.4, 0.8])
 		self.assertEqual(summary[0]["value"], 2)
