@@ -1,9 +1,10 @@
 """Periods, target phasing and period aggregation (including year to date).
 
 A period is an inclusive date range. Targets are phased into periods (equal shares, by
-calendar days, or by weights such as an ERPNext Monthly Distribution); actuals are
-aggregated over periods by sum, average, last, min or max; year-to-date achievement pairs
-each aggregation with the matching target.
+calendar days, or by weights such as an ERPNext Monthly Distribution); a planner may pin
+some periods' targets, and the rest of the target is spread over the other periods the
+same way. Actuals are aggregated over periods by sum, average, last, min or max;
+year-to-date achievement pairs each aggregation with the matching target.
 """
 
 import calendar
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kpibsc.engine.errors import AggregationError, PhasingError, _, choice
-from kpibsc.engine.rounding import distribute
+from kpibsc.engine.rounding import distribute, round_half_up
 
 
 class Frequency(StrEnum):
@@ -144,12 +145,16 @@ def phase_target(
 	phasing: Phasing | str = Phasing.EQUAL,
 	weights: Sequence[float] | None = None,
 	precision: int | None = None,
+	pinned: Sequence[float | None] | None = None,
+	label: str = "",
 ) -> np.ndarray:
 	"""The target of each period. Only a sum KPI's target is split; an average, last,
-	min or max KPI (a rate, a level) has the same target in every period."""
-	return phase_targets(np.array([target], dtype=float), periods, aggregation, phasing, weights, precision)[
-		0
-	]
+	min or max KPI (a rate, a level) has the same target in every period. `pinned` holds a
+	fixed target per period (None or NaN where the period is not pinned)."""
+	pins = None if pinned is None else np.array([[np.nan if pin is None else pin for pin in pinned]], float)
+	return phase_targets(
+		np.array([target], dtype=float), periods, aggregation, phasing, weights, precision, pins, [label]
+	)[0]
 
 
 def phase_targets(
@@ -159,17 +164,94 @@ def phase_targets(
 	phasing: Phasing | str = Phasing.EQUAL,
 	weights: Sequence[float] | None = None,
 	precision: int | None = None,
+	pinned: np.ndarray | None = None,
+	labels: Sequence[str] | None = None,
 ) -> np.ndarray:
 	"""Phased targets for many items sharing periods and phasing: shape (items, periods).
-	With `precision`, each row is rounded so it still adds up to its total."""
+	With `precision`, each row is rounded so it still adds up to its total.
+
+	`pinned` (items, periods) fixes some periods' targets (NaN elsewhere): a sum KPI's other
+	periods share what is left of the target in the phasing's proportions (1,500 for a
+	quarter with February pinned at 800: January and March 350 each, Equal or By Days);
+	another KPI's pinned periods simply have their own target."""
 	targets = np.asarray(targets, dtype=float)
 	shares = phase_shares(periods, phasing, weights)
+	pins = _pins(pinned, targets.size, len(periods), precision)
 	if _aggregation(aggregation) != Aggregation.SUM:
-		return np.repeat(targets[:, None], len(periods), axis=1)
-	phased = targets[:, None] * shares[None, :]
+		phased = np.repeat(targets[:, None], len(periods), axis=1)
+		return phased if pins is None else np.where(np.isnan(pins), phased, pins)
+	if pins is None or np.isnan(pins).all():
+		phased = targets[:, None] * shares[None, :]
+		if precision is not None:
+			phased = distribute(targets, phased, precision)
+		return phased
+	return _phase_around_pins(targets, shares, pins, precision, labels)
+
+
+def _pins(pinned, items: int, periods: int, precision: int | None) -> np.ndarray | None:
+	if pinned is None:
+		return None
+	pins = np.asarray(pinned, dtype=float)
+	if pins.shape != (items, periods):
+		raise PhasingError(
+			_("Pinned targets need one value or none per period: {0} periods, {1} values."),
+			periods,
+			pins.shape[-1] if pins.ndim else 0,
+		)
+	if np.isinf(pins).any():
+		raise PhasingError(_("A pinned target must be a number."))
+	return pins if precision is None else np.where(np.isnan(pins), np.nan, round_half_up(pins, precision))
+
+
+def _phase_around_pins(targets, shares, pins, precision, labels) -> np.ndarray:
+	is_pinned = ~np.isnan(pins)
+	pinned_total = np.where(is_pinned, pins, 0.0).sum(axis=1)
+	remainder = targets - pinned_total
+	free_shares = np.where(is_pinned, 0.0, shares[None, :])
+	free_total = free_shares.sum(axis=1)
+	unit = 0.5 * 10.0 ** -(precision if precision is not None else 9)
+	tolerance = np.maximum(unit, 1e-9 * np.abs(targets))
+	left = np.abs(remainder) > tolerance
+	all_pinned = is_pinned.all(axis=1)
+
+	def fail(rows, template):
+		row = int(np.flatnonzero(rows)[0])
+		label = labels[row] if labels is not None else row + 1
+		raise PhasingError(template, label, pinned_total[row], targets[row], remainder[row])
+
+	if (all_pinned & left).any():
+		fail(
+			all_pinned & left,
+			_(
+				"KPI {0}: every period's target is pinned, and the pins add up to {1}, not the target {2}. "
+				"Unpin a period or change the target."
+			),
+		)
+	overshoot = left & ((np.sign(remainder) != np.sign(targets)) | (targets == 0))
+	if overshoot.any():
+		fail(
+			overshoot,
+			_(
+				"KPI {0}: the pinned targets add up to {1}, beyond the target {2}, which would leave {3} "
+				"for the other periods. Lower the pins or raise the target."
+			),
+		)
+	nowhere = left & ~all_pinned & (free_total == 0)
+	if nowhere.any():
+		fail(
+			nowhere,
+			_(
+				"KPI {0}: the pins add up to {1} of the target {2}, and the periods not pinned have no "
+				"weight to take the remaining {3}. Give them a weight or pin them."
+			),
+		)
+	with np.errstate(divide="ignore", invalid="ignore"):
+		spread = np.where(
+			free_total[:, None] > 0, remainder[:, None] * free_shares / free_total[:, None], 0.0
+		)
 	if precision is not None:
-		phased = distribute(targets, phased, precision)
-	return phased
+		spread = distribute(remainder, spread, precision, eligible=~is_pinned)
+	return np.where(is_pinned, pins, spread)
 
 
 def aggregate(values: Sequence[float], aggregation: Aggregation | str) -> float | None:
