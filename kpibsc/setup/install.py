@@ -82,11 +82,14 @@ class InstallError(frappe.ValidationError):
 
 
 def after_install():
-	"""Every step, in order; a failure undoes the install (see `undo_install`)."""
+	"""Every step, in order; a failure during install-app undoes the install (see
+	`undo_install`). Run by hand on an installed site, a failure is only raised."""
 	for step in INSTALL_STEPS:
 		try:
 			step()
 		except Exception as error:
+			if frappe.flags.in_install != APP:
+				raise
 			undo_install(step.__name__, error)
 
 
@@ -118,6 +121,13 @@ def undo_install(step: str, error: Exception):
 	site = frappe.local.site
 	cause = str(error) or error.__class__.__name__
 	frappe.logger(APP).error(f"kpibsc install step {step} failed", exc_info=error)
+	if app_has_data():
+		# `install-app --force` over a working install: its data must not go with an undo
+		raise InstallError(
+			_(
+				"kpibsc install step {0} failed: {1}. kpibsc already holds data on this site, so the install was not undone; fix the cause and run bench --site {2} execute kpibsc.setup.install.after_install."
+			).format(step, cause, site)
+		) from error
 	try:
 		from frappe.installer import remove_app
 
@@ -505,6 +515,17 @@ def app_modules() -> list[str]:
 
 def app_doctypes() -> list[str]:
 	return frappe.get_all("DocType", filters={"module": ("in", app_modules())}, pluck="name")
+
+
+def app_has_data() -> bool:
+	"""Whether any table of kpibsc's own DocTypes holds a row (a fresh install holds none)."""
+	tables = frappe.get_all(
+		"DocType", filters={"module": ("in", app_modules()), "issingle": 0, "is_virtual": 0}, pluck="name"
+	)
+	return any(
+		frappe.db.table_exists(doctype, cached=False) and frappe.qb.from_(doctype).select(1).limit(1).run()
+		for doctype in tables
+	)
 
 
 def delete_records_about(doctypes: list[str]):
