@@ -11,6 +11,7 @@ import pandas as pd
 
 import frappe
 from frappe import _
+from frappe.model.base_document import get_controller
 from frappe.utils import date_diff, flt, format_date, getdate
 
 from kpibsc.engine.errors import EngineError
@@ -201,17 +202,14 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 					"grade",
 					"date_of_joining",
 					"relieving_date",
+					"holiday_list",
 				],
 				order_by="name",
 			)
 		]
 	)
 	start, end = getdate(run.from_date), getdate(run.to_date)
-	working_days = date_diff(end, start) + 1
-	first = people["date_of_joining"].map(lambda day: max(getdate(day), start))
-	last = people["relieving_date"].map(lambda day: min(getdate(day), end) if day else end)
-	people["working_days"] = float(working_days)
-	people["payment_days"] = [max(date_diff(b, a) + 1, 0) for a, b in zip(first, last, strict=True)]
+	people = people.join(count_days(run.company, start, end, people))
 	people["note"] = ""
 
 	frame = pd.DataFrame(index=people.index)
@@ -253,8 +251,14 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 		notes = [note for note in (person.note, person.performance_note) if note]
 		if person.payment_days < person.working_days:
 			notes.append(
-				_("Prorated: {0} of {1} days").format(int(person.payment_days), int(person.working_days))
+				_("Prorated: {0} of {1} days").format(
+					number(person.payment_days), number(person.working_days)
+				)
 			)
+		if person.leave_without_pay:
+			notes.append(_("Leave without pay: {0} days").format(number(person.leave_without_pay)))
+		if person.absent_days:
+			notes.append(_("Absent: {0} days").format(number(person.absent_days)))
 		rows.append(
 			{
 				"employee": person.employee,
@@ -275,6 +279,114 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 			}
 		)
 	return rows
+
+
+def number(value: float) -> str:
+	"""Days as a clerk writes them: 18, 23.5."""
+	return f"{flt(value):g}"
+
+
+# -- payment days, counted by HRMS ------------------------------------------------------------
+
+
+def count_days(company: str, start, end, people: pd.DataFrame) -> pd.DataFrame:
+	"""Working days, payment days, leave without pay and absent days of each employee for the
+	period, counted by HRMS's own `Salary Slip.get_working_days_details` — holiday list,
+	joining and relieving dates, leave without pay (or attendance) and the Payroll Settings
+	(payroll based on, include holidays in total working days, half-day fraction, unmarked
+	attendance) — so the register's days are the salary slip's days.
+
+	Only the day count of a slip runs, not the slip: joining and relieving dates come from the
+	register's Employee query and the holidays from one query per holiday list, handed to HRMS's
+	method through the slip's own hooks for them; HRMS then reads each employee's approved leave
+	without pay (one query) or, when payroll is based on attendance, their attendance (two or
+	three queries)."""
+	holiday_lists = people["holiday_list"].where(
+		people["holiday_list"].astype(bool),
+		frappe.get_cached_value("Company", company, "default_holiday_list"),
+	)
+	without = people.loc[~holiday_lists.astype(bool), "employee"].tolist()
+	if without:
+		frappe.throw(
+			_(
+				"No holiday list for {0}: HRMS needs one to count payment days. Set a Holiday List on the employees or a Default Holiday List on company {1}."
+			).format(", ".join(without[:20]), frappe.bold(company)),
+			exc=PayRunError,
+			title=_("No Holiday List"),
+		)
+	holidays = holidays_between(set(holiday_lists), start, end)
+	counter = days_counter()
+	rows = []
+	for employee, joined, relieved, holiday_list in zip(
+		people["employee"], people["date_of_joining"], people["relieving_date"], holiday_lists, strict=True
+	):
+		slip = counter(
+			{
+				"doctype": "Salary Slip",
+				"employee": employee,
+				"company": company,
+				"start_date": start,
+				"end_date": end,
+			}
+		)
+		slip.kpibsc_dates = (getdate(joined) if joined else None, getdate(relieved) if relieved else None)
+		slip.kpibsc_holidays = holidays[holiday_list]
+		slip.get_working_days_details()
+		rows.append(
+			(
+				flt(slip.total_working_days),
+				flt(slip.payment_days),
+				flt(slip.leave_without_pay),
+				flt(slip.get("absent_days")),
+			)
+		)
+	return pd.DataFrame(
+		rows,
+		columns=["working_days", "payment_days", "leave_without_pay", "absent_days"],
+		index=people.index,
+		dtype=float,
+	)
+
+
+def holidays_between(holiday_lists: set[str], start, end) -> dict[str, list]:
+	"""Holiday list -> its holiday dates in the period, in order (one query for all lists)."""
+	holiday = frappe.qb.DocType("Holiday")
+	found = {name: [] for name in holiday_lists}
+	for name, day in (
+		frappe.qb.from_(holiday)
+		.select(holiday.parent, holiday.holiday_date)
+		.where(
+			(holiday.parenttype == "Holiday List")
+			& holiday.parent.isin(list(holiday_lists) or [""])
+			& holiday.holiday_date[start:end]
+		)
+		.orderby(holiday.holiday_date)
+		.run()
+	):
+		found[name].append(getdate(day))
+	return found
+
+
+def days_counter() -> type:
+	"""The site's Salary Slip class (HRMS's, or an app's override of it) with the employee's
+	dates and holidays supplied rather than read per employee. HRMS reads them through these
+	three members only; everything else about the count is HRMS's code."""
+	slip_class = get_controller("Salary Slip")
+
+	class PaymentDaysCounter(slip_class):
+		@property
+		def joining_date(self):
+			return self.kpibsc_dates[0]
+
+		@property
+		def relieving_date(self):
+			return self.kpibsc_dates[1]
+
+		def get_holidays_for_employee(self, start_date, end_date):
+			start_date, end_date = getdate(start_date), getdate(end_date)
+			return [day for day in self.kpibsc_holidays if start_date <= day <= end_date]
+
+	return PaymentDaysCounter
 
 
 def add_position_pay(frame: pd.DataFrame, people: pd.DataFrame, policy):
@@ -450,6 +562,7 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> int:
 	run = frappe.get_doc("KPI Pay Run", run_name)
 	salary_components = components()
 	rows = [(row, key) for row in run.employees for key in ("p1", "p2", "p3") if flt(row.get(key))]
+	dates = payroll_dates(run, [row.employee for row in run.employees])
 	for count, (row, key) in enumerate(rows, start=1):
 		frappe.get_doc(
 			{
@@ -459,7 +572,7 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> int:
 				"currency": run.currency,
 				"salary_component": salary_components[key],
 				"amount": flt(row.get(key)),
-				"payroll_date": run.payroll_date or run.to_date,
+				"payroll_date": dates[row.employee],
 				"overwrite_salary_structure_amount": 1,
 				"ref_doctype": "KPI Pay Run",
 				"ref_docname": run.name,
@@ -473,6 +586,22 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> int:
 				docname=run.name,
 			)
 	return len(rows)
+
+
+def payroll_dates(run, employees: list[str]) -> dict[str, object]:
+	"""The run's payroll date, moved into each employee's employment: HRMS refuses an
+	Additional Salary dated before joining or after relieving, and the slip of the period
+	still pays one dated on the relieving day."""
+	payroll_date = getdate(run.payroll_date or run.to_date)
+	dates = {}
+	for row in frappe.get_all(
+		"Employee",
+		filters={"name": ("in", employees or [""])},
+		fields=["name", "date_of_joining", "relieving_date"],
+	):
+		day = max(payroll_date, getdate(row.date_of_joining)) if row.date_of_joining else payroll_date
+		dates[row.name] = min(day, getdate(row.relieving_date)) if row.relieving_date else day
+	return dates
 
 
 def cancel_additional_salaries(run_name: str) -> int:

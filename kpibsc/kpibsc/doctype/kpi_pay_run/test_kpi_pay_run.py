@@ -8,6 +8,10 @@ import frappe
 from frappe.model.workflow import apply_workflow
 from frappe.utils import flt, getdate
 
+from erpnext.setup.doctype.employee.test_employee import make_employee
+
+from hrms.payroll.doctype.salary_slip.test_salary_slip import make_leave_application
+
 from kpibsc.engine import FIVE_BANDS
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
 from kpibsc.kpibsc.services.pay import PayPolicyError, PayRunError, components
@@ -419,6 +423,168 @@ class TestKPIPayRun(KPITestCase):
 		frappe.get_doc("User", "kpi.pay.hr@example.com").add_roles("HR User")
 		frappe.set_user("kpi.pay.hr@example.com")
 		self.assertTrue(frappe.has_permission("KPI Pay Run", "read", doc=run))
+
+	# -- payment days as HRMS counts them (#14) ---------------------------------------------
+	# January 2025: 31 days, Wednesday the 1st, Sundays the 5th, 12th, 19th and 26th. Each
+	# case works its days and pay out by hand and then checks them against the Salary Slip
+	# HRMS makes for the same employee and month.
+
+	def days_setup(self, holidays: list[str], include_holidays: int = 0) -> str:
+		"""A department of its own (so runs pick only these people), a holiday list with
+		`holidays`, and the Payroll Settings HRMS counts by."""
+		frappe.db.set_single_value(
+			"Payroll Settings",
+			{
+				"payroll_based_on": "Leave",
+				"include_holidays_in_total_working_days": include_holidays,
+				"daily_wages_fraction_for_half_day": 0.5,
+				"email_salary_slip_to_employee": 0,
+			},
+		)
+		# the settings are cached outside the transaction the test rolls back
+		self.addCleanup(frappe.clear_document_cache, "Payroll Settings", "Payroll Settings")
+		self.days_department = make_department("KPI Pay Days")
+		self.holiday_list = frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": f"_Test KPI Days {len(holidays)}",
+				"from_date": "2025-01-01",
+				"to_date": "2025-12-31",
+				"holidays": [
+					{"holiday_date": day, "description": day, "weekly_off": getdate(day).weekday() == 6}
+					for day in holidays
+				],
+			}
+		).insert()
+		return self.holiday_list.name
+
+	def days_person(self, email: str, designation: str, joined: str, relieved: str | None = None) -> str:
+		employee = make_employee(
+			email,
+			company=TEST_COMPANY,
+			department=self.days_department,
+			designation=designation,
+			date_of_joining=joined,
+			relieving_date=relieved,
+			holiday_list=self.holiday_list.name,
+		)
+		self.assign(employee)
+		return employee
+
+	def days_run(self) -> tuple:
+		run = self.make_run(department=self.days_department)
+		return run, {row.employee: row for row in run.employees}
+
+	def hrms_slip(self, employee: str):
+		"""The Salary Slip HRMS makes for January, as Payroll Entry makes it."""
+		return frappe.get_doc(
+			{
+				"doctype": "Salary Slip",
+				"employee": employee,
+				"company": TEST_COMPANY,
+				"payroll_frequency": "Monthly",
+				"start_date": JAN[0],
+				"end_date": JAN[1],
+				"posting_date": JAN[1],
+				"currency": "VND",
+				"exchange_rate": 1,
+				"salary_slip_based_on_timesheet": 0,
+			}
+		).insert()
+
+	def assert_days_match_slip(self, row, slip):
+		self.assertEqual(
+			(row.payment_days, row.working_days),
+			(flt(slip.payment_days), flt(slip.total_working_days)),
+			row.employee,
+		)
+
+	def test_payment_days_of_joiner_leaver_and_leave_without_pay_are_the_slips(self):
+		self.days_setup(["2025-01-05", "2025-01-12", "2025-01-19", "2025-01-26"])  # Sundays
+		joiner = self.days_person("kpi.days.joiner@example.com", CLERK, "2025-01-11")
+		leaver = self.days_person(
+			"kpi.days.leaver@example.com", ENGINEER, "2015-03-01", relieved="2025-01-20"
+		)
+		lwp = self.days_person("kpi.days.lwp@example.com", ENGINEER, "2015-03-01")
+		leave_type = frappe.get_doc(
+			{
+				"doctype": "Leave Type",
+				"leave_type_name": "_Test KPI Leave Without Pay",
+				"is_lwp": 1,
+				"include_holiday": 0,
+			}
+		).insert()
+		# Friday 10th to Monday 13th (Sunday the 12th is a holiday: 3 days), half of Monday 20th
+		make_leave_application(lwp, "2025-01-10", "2025-01-13", leave_type.name, TEST_COMPANY)
+		make_leave_application(
+			lwp, "2025-01-20", "2025-01-20", leave_type.name, TEST_COMPANY, True, "2025-01-20"
+		)
+		run, rows = self.days_run()
+
+		# working days: 31 less 4 Sundays = 27 for everyone
+		# joiner from Saturday the 11th: 21 days less the Sundays 12, 19, 26 = 18 of 27
+		# P1 6,000,000 × 18/27 = 4,000,000; P2 2,000,000 × 1.0 × 18/27 = 1,333,333.33 → 1,333,333
+		self.assertEqual((rows[joiner].payment_days, rows[joiner].working_days), (18, 27))
+		self.assertEqual((rows[joiner].p1, rows[joiner].p2, rows[joiner].p3), (4_000_000, 1_333_333, 0))
+		# leaver to Monday the 20th: 20 days less the Sundays 5, 12, 19 = 17 of 27
+		# P1 10,000,000 × 17/27 = 6,296,296.30 → 6,296,296; P2 2,400,000 × 17/27 = 1,511,111.11
+		self.assertEqual((rows[leaver].payment_days, rows[leaver].working_days), (17, 27))
+		self.assertEqual((rows[leaver].p1, rows[leaver].p2), (6_296_296, 1_511_111))
+		# leave without pay 3 + 0.5 days: 27 − 3.5 = 23.5 of 27
+		# P1 10,000,000 × 23.5/27 = 8,703,703.70 → 8,703,704; P2 2,400,000 × 23.5/27 → 2,088,889
+		self.assertEqual((rows[lwp].payment_days, rows[lwp].working_days), (23.5, 27))
+		self.assertEqual((rows[lwp].p1, rows[lwp].p2), (8_703_704, 2_088_889))
+		self.assertIn("3.5", rows[lwp].note)
+
+		run.submit()
+		names = components()
+		for employee, row in rows.items():
+			slip = self.hrms_slip(employee)
+			self.assert_days_match_slip(row, slip)
+			paid = {line.salary_component: flt(line.amount) for line in slip.earnings}
+			self.assertEqual(paid.get(names["p1"]), row.p1, employee)
+			self.assertEqual(paid.get(names["p2"]), row.p2, employee)
+		self.assertEqual(flt(slip.leave_without_pay), 3.5)
+
+	def test_payment_days_in_a_holiday_heavy_month_are_the_slips(self):
+		# Sundays, New Year's Day and Tết (Monday 27th to Friday 31st): 10 holidays
+		sundays = ["2025-01-05", "2025-01-12", "2025-01-19", "2025-01-26"]
+		tet = ["2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"]
+		self.days_setup(["2025-01-01", *sundays, *tet])
+		stayer = self.days_person("kpi.days.stayer@example.com", CLERK, "2023-06-01")
+		joiner = self.days_person("kpi.days.tet@example.com", CLERK, "2025-01-11")
+		run, rows = self.days_run()
+		# holidays not counted: 31 − 10 = 21 working days; a full month is paid in full
+		self.assertEqual((rows[stayer].payment_days, rows[stayer].working_days), (21, 21))
+		self.assertEqual((rows[stayer].p1, rows[stayer].p2), (6_000_000, 2_000_000))
+		# joiner from the 11th: 21 days less 12, 19, 26 and Tết's five = 13 of 21
+		# P1 6,000,000 × 13/21 = 3,714,285.71 → 3,714,286; P2 2,000,000 × 13/21 → 1,238,095
+		self.assertEqual((rows[joiner].payment_days, rows[joiner].working_days), (13, 21))
+		self.assertEqual((rows[joiner].p1, rows[joiner].p2), (3_714_286, 1_238_095))
+		for employee, row in rows.items():
+			self.assert_days_match_slip(row, self.hrms_slip(employee))
+
+		# Payroll Settings: include holidays in total working days. Every day counts: 31
+		# working days, the joiner is paid 21 of them (11th to 31st)
+		frappe.db.set_single_value("Payroll Settings", "include_holidays_in_total_working_days", 1)
+		frappe.db.delete("Salary Slip", {"employee": ("in", list(rows))})
+		run.save()
+		rows = {row.employee: row for row in run.employees}
+		self.assertEqual((rows[stayer].payment_days, rows[stayer].working_days), (31, 31))
+		# P1 6,000,000 × 21/31 = 4,064,516.13 → 4,064,516; P2 2,000,000 × 21/31 → 1,354,839
+		self.assertEqual((rows[joiner].payment_days, rows[joiner].working_days), (21, 31))
+		self.assertEqual((rows[joiner].p1, rows[joiner].p2), (4_064_516, 1_354_839))
+		for employee, row in rows.items():
+			self.assert_days_match_slip(row, self.hrms_slip(employee))
+
+	def test_no_holiday_list_is_refused_by_name(self):
+		self.days_setup([])
+		person = self.days_person("kpi.days.nolist@example.com", CLERK, "2023-06-01")
+		frappe.db.set_value("Employee", person, "holiday_list", None)
+		frappe.db.set_value("Company", TEST_COMPANY, "default_holiday_list", None)
+		self.addCleanup(frappe.clear_document_cache, "Company", TEST_COMPANY)
+		with self.assertRaisesRegex(PayRunError, person):
+			self.days_run()
 
 
 def make_policy(name: str, effective_from: str, **values) -> str:
