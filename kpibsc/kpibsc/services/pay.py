@@ -6,13 +6,15 @@ Reads are one query per kind of data for the whole run; the engine (`engine/pay.
 computes P1, P2, P3 and their rounding for everyone in one pass.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 import frappe
 from frappe import _
 from frappe.model.base_document import get_controller
-from frappe.utils import date_diff, flt, format_date, getdate
+from frappe.utils import date_diff, flt, format_date, getdate, strip_html
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.pay import band_lookup, compute_pay
@@ -31,6 +33,7 @@ COMPONENTS = (
 	("p3_component", "KPI Performance Pay (P3)", "KPI_P3", "Pay for performance: rank band or KPI score."),
 )
 BACKGROUND_THRESHOLD = 100  # Additional Salaries created in the request up to this many
+PAYOUT_SAVEPOINT = "kpibsc_pay_employee"
 
 
 class PayPolicyError(frappe.ValidationError):
@@ -556,36 +559,99 @@ def components() -> dict[str, str]:
 	return found
 
 
-def make_additional_salaries(run_name: str, show_progress: bool = False) -> int:
+@dataclasses.dataclass
+class Payout:
+	"""What one attempt at a run's Additional Salaries did: how many it made, and who is still
+	unpaid and why (employee, name, reason)."""
+
+	created: int = 0
+	employees: int = 0
+	failed: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+
+
+def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payout:
 	"""One submitted Additional Salary per employee and non-zero component, referencing the
-	run, through HRMS's own document (its validations included)."""
+	run, through HRMS's own document (its validations included) — only those the run does not
+	have yet, so a retry makes what a failed attempt left out and never a second one.
+
+	Each employee's are made together or not at all (a savepoint per employee): one employee
+	HRMS refuses does not stop the others. The run's row is locked first, so two attempts at
+	the same run (a job and a retry) take turns."""
+	frappe.db.get_value("KPI Pay Run", run_name, "name", for_update=True)
 	run = frappe.get_doc("KPI Pay Run", run_name)
+	if run.docstatus != 1:  # cancelled while a job waited: pay nothing
+		return Payout()
 	salary_components = components()
-	rows = [(row, key) for row in run.employees for key in ("p1", "p2", "p3") if flt(row.get(key))]
-	dates = payroll_dates(run, [row.employee for row in run.employees])
-	for count, (row, key) in enumerate(rows, start=1):
-		frappe.get_doc(
-			{
-				"doctype": "Additional Salary",
-				"employee": row.employee,
-				"company": run.company,
-				"currency": run.currency,
-				"salary_component": salary_components[key],
-				"amount": flt(row.get(key)),
-				"payroll_date": dates[row.employee],
-				"overwrite_salary_structure_amount": 1,
-				"ref_doctype": "KPI Pay Run",
-				"ref_docname": run.name,
-			}
-		).insert(ignore_permissions=True).submit()
-		if show_progress and count % 50 == 0:
+	todo = missing_additional_salaries(run, salary_components)
+	dates = payroll_dates(run, list(todo))
+	payout = Payout(employees=len(todo))
+	done = 0
+	for employee, (employee_name, lines) in todo.items():
+		frappe.db.savepoint(PAYOUT_SAVEPOINT)
+		messages = len(frappe.local.message_log)
+		try:
+			for component, amount, draft in lines:
+				additional_salary = (
+					frappe.get_doc("Additional Salary", draft)
+					if draft
+					else frappe.get_doc(
+						{
+							"doctype": "Additional Salary",
+							"employee": employee,
+							"company": run.company,
+							"currency": run.currency,
+							"salary_component": component,
+							"amount": amount,
+							"payroll_date": dates[employee],
+							"overwrite_salary_structure_amount": 1,
+							"ref_doctype": "KPI Pay Run",
+							"ref_docname": run.name,
+						}
+					).insert(ignore_permissions=True)
+				)
+				additional_salary.submit()
+		except Exception as error:
+			frappe.db.rollback(save_point=PAYOUT_SAVEPOINT)
+			del frappe.local.message_log[messages:]  # the reason goes on the run, once
+			if not isinstance(error, frappe.ValidationError):
+				frappe.log_error(title=_("KPI pay run {0}: {1}").format(run.name, employee))
+			payout.failed.append((employee, employee_name, reason(error)))
+		else:
+			payout.created += len(lines)
+		done += 1
+		if show_progress and done % 20 == 0:
 			frappe.publish_progress(
-				count * 100 / len(rows),
+				done * 100 / len(todo),
 				title=_("Paying {0}").format(run.name),
 				doctype="KPI Pay Run",
 				docname=run.name,
 			)
-	return len(rows)
+	return payout
+
+
+def missing_additional_salaries(run, salary_components: dict[str, str]) -> dict[str, tuple]:
+	"""Employee -> (name, [(component, amount, draft)]) for each non-zero P1/P2/P3 of the
+	register that has no submitted Additional Salary of the run yet (`draft`: the name of one
+	left as a draft, to submit rather than duplicate)."""
+	made = {
+		(row.employee, row.salary_component): row
+		for row in frappe.get_all(
+			"Additional Salary",
+			filters={"ref_doctype": "KPI Pay Run", "ref_docname": run.name, "docstatus": ("<", 2)},
+			fields=["name", "employee", "salary_component", "docstatus"],
+		)
+	}
+	todo = {}
+	for row in run.employees:
+		for key in ("p1", "p2", "p3"):
+			component = salary_components[key]
+			found = made.get((row.employee, component))
+			if not flt(row.get(key)) or (found and found.docstatus == 1):
+				continue
+			todo.setdefault(row.employee, (row.employee_name, []))[1].append(
+				(component, flt(row.get(key)), found.name if found else None)
+			)
+	return todo
 
 
 def payroll_dates(run, employees: list[str]) -> dict[str, object]:
@@ -602,6 +668,49 @@ def payroll_dates(run, employees: list[str]) -> dict[str, object]:
 		day = max(payroll_date, getdate(row.date_of_joining)) if row.date_of_joining else payroll_date
 		dates[row.name] = min(day, getdate(row.relieving_date)) if row.relieving_date else day
 	return dates
+
+
+def reason(error: Exception) -> str:
+	"""An exception's message as one line of plain text."""
+	return " ".join(strip_html(str(error) or type(error).__name__).split())
+
+
+def record_payout(run_name: str, payout: Payout):
+	"""The run's status after an attempt: Submitted, or Failed naming who is unpaid and why."""
+	if not payout.failed:
+		frappe.db.set_value(
+			"KPI Pay Run", {"name": run_name, "docstatus": 1}, {"status": "Submitted", "error_message": None}
+		)
+		return
+	lines = [f"{employee} ({name or employee}): {why}" for employee, name, why in payout.failed]
+	if len(lines) > 20:
+		lines = [*lines[:20], _("… and {0} more: see the Error Log.").format(len(lines) - 20)]
+	message = "\n".join(
+		[
+			_(
+				"{0} of {1} employees have no Additional Salaries from this run yet; the others do. Fix the cause, then press Retry: it makes only what is missing."
+			).format(len(payout.failed), payout.employees),
+			*lines,
+		]
+	)
+	frappe.log_error(title=_("KPI pay run {0} failed").format(run_name), message=message)
+	frappe.db.set_value(
+		"KPI Pay Run", {"name": run_name, "docstatus": 1}, {"status": "Failed", "error_message": message}
+	)
+
+
+def record_failure(run_name: str, error: Exception):
+	"""The run's status when an attempt stopped as a whole (nothing it made was kept)."""
+	frappe.db.set_value(
+		"KPI Pay Run",
+		{"name": run_name, "docstatus": 1},
+		{
+			"status": "Failed",
+			"error_message": _(
+				"Making the Additional Salaries stopped, and none made by this attempt were kept: {0}. Fix the cause (see the Error Log), then press Retry."
+			).format(reason(error)),
+		},
+	)
 
 
 def cancel_additional_salaries(run_name: str) -> int:

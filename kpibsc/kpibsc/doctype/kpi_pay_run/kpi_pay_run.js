@@ -5,6 +5,10 @@ frappe.ui.form.on("KPI Pay Run", {
 	},
 
 	refresh(frm) {
+		if (frm.doc.status === "Failed" && frm.doc.error_message) {
+			const lines = frappe.utils.escape_html(frm.doc.error_message).split("\n");
+			frm.dashboard.set_headline_alert(lines.join("<br>"), "red");
+		}
 		if (frm.doc.docstatus === 0 && !frm.is_new()) {
 			frm.add_custom_button(__("Get Employees"), () =>
 				frm
@@ -22,6 +26,28 @@ frappe.ui.form.on("KPI Pay Run", {
 						to_date: frm.doc.to_date,
 					}),
 				__("View")
+			);
+		}
+		if (frm.doc.docstatus === 1 && frm.doc.status === "Failed" && frm.perm[0]?.submit) {
+			frm.add_custom_button(__("Retry"), () =>
+				frm
+					.call({
+						method: "retry",
+						doc: frm.doc,
+						freeze: true,
+						freeze_message: __("Making the missing Additional Salaries…"),
+					})
+					.then(({ message }) => {
+						if (message?.queued) {
+							frappe.show_alert({
+								message: __("{0} Additional Salaries are being made in the background.", [
+									message.queued,
+								]),
+								indicator: "blue",
+							});
+						}
+						frm.reload_doc();
+					})
 			);
 		}
 		if (frm.doc.docstatus === 1) {

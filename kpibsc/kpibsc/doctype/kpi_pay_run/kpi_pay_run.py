@@ -19,19 +19,32 @@ class KPIPayRun(Document):
 	def on_submit(self):
 		pay.components()  # refuse before anything is written if they are not set
 		if len(self.employees) * 3 > pay.BACKGROUND_THRESHOLD and not frappe.flags.in_test:
-			self.db_set("status", "Submitted")
-			frappe.enqueue(
-				"kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.run_additional_salaries",
-				queue="long",
-				timeout=3600,
-				job_id=f"kpibsc-pay-run-{self.name}",
-				deduplicate=True,
-				enqueue_after_commit=True,
-				run=self.name,
-			)
+			self.db_set("status", "Queued")
+			self.enqueue_additional_salaries()
 			return
-		pay.make_additional_salaries(self.name)
+		payout = pay.make_additional_salaries(self.name)
+		if payout.failed:  # the submit is rolled back with everything it made
+			frappe.throw(
+				_(
+					"HRMS refused the Additional Salaries of {0}, so the run is not submitted. Fix the cause and submit again."
+				).format(
+					"; ".join(f"{employee} ({name}): {why}" for employee, name, why in payout.failed[:20])
+				),
+				exc=pay.PayRunError,
+				title=_("Additional Salary Refused"),
+			)
 		self.db_set("status", "Submitted")
+
+	def enqueue_additional_salaries(self):
+		frappe.enqueue(
+			"kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.run_additional_salaries",
+			queue="long",
+			timeout=3600,
+			job_id=f"kpibsc-pay-run-{self.name}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			run=self.name,
+		)
 
 	def on_cancel(self):
 		pay.cancel_additional_salaries(self.name)
@@ -55,6 +68,31 @@ class KPIPayRun(Document):
 				indicator="orange",
 			)
 		return len(run.employees)
+
+	@frappe.whitelist()
+	def retry(self) -> dict:
+		"""Make the Additional Salaries a failed run is still missing — only those, so nobody
+		gets a second one — on the stored run; in the background when there are many."""
+		run = stored_document(self, "submit")
+		if run.docstatus != 1 or run.status != "Failed":
+			frappe.throw(
+				_("Only a submitted pay run whose status is Failed can be retried; this one is {0}.").format(
+					_(run.status)  # translated at runtime: the status options are in the catalogue
+				),
+				exc=pay.PayRunError,
+			)
+		missing = sum(
+			len(lines) for _name, lines in pay.missing_additional_salaries(run, pay.components()).values()
+		)
+		if missing > pay.BACKGROUND_THRESHOLD:
+			run.db_set("status", "Queued")
+			run.enqueue_additional_salaries()
+			self.reload()
+			return {"queued": missing}
+		payout = pay.make_additional_salaries(run.name)
+		pay.record_payout(run.name, payout)
+		self.reload()
+		return {"created": payout.created, "failed": len(payout.failed)}
 
 	def keep_server_fields(self):
 		"""The run's status and failure are the server's: a draft is a draft."""
@@ -126,19 +164,15 @@ class KPIPayRun(Document):
 
 
 def run_additional_salaries(run: str):
-	"""Background job for large runs; on failure the run is marked Failed with the reason."""
+	"""Background job for large runs and their retries: the run ends Submitted, or Failed
+	naming who is unpaid and why (what was made for the others is kept, and Retry makes the
+	rest)."""
 	try:
-		pay.make_additional_salaries(run, show_progress=True)
-	except Exception:
+		payout = pay.make_additional_salaries(run, show_progress=True)
+	except Exception as error:
 		frappe.db.rollback()
 		frappe.log_error(title=_("KPI pay run {0} failed").format(run))
-		frappe.db.set_value(
-			"KPI Pay Run",
-			run,
-			{
-				"status": "Failed",
-				"error_message": _(
-					"Creating the Additional Salaries failed and none were kept. Cancel the run, fix the cause (see the Error Log) and amend it."
-				),
-			},
-		)
+		pay.record_failure(run, error)
+	else:
+		pay.record_payout(run, payout)
+	frappe.get_doc("KPI Pay Run", run).notify_update()

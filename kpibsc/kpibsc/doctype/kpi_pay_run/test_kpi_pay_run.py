@@ -13,7 +13,9 @@ from erpnext.setup.doctype.employee.test_employee import make_employee
 from hrms.payroll.doctype.salary_slip.test_salary_slip import make_leave_application
 
 from kpibsc.engine import FIVE_BANDS
+from kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run import run_additional_salaries
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
+from kpibsc.kpibsc.services import pay as pay_service
 from kpibsc.kpibsc.services.pay import PayPolicyError, PayRunError, components
 from kpibsc.tests.factories import (
 	TEST_COMPANY,
@@ -188,8 +190,13 @@ class TestKPIPayRun(KPITestCase):
 		entry.fill_employee_details()
 		entry.insert()
 		# HRMS commits after making the slips (for its background job); the test keeps its
-		# own transaction so everything is rolled back afterwards
-		with patch.object(frappe.db, "commit", lambda *args, **kwargs: None):
+		# own transaction so everything is rolled back afterwards. When a slip fails, HRMS
+		# rolls back everything (this test's data too) before it commits the failure: stop
+		# there instead, and report HRMS's reason rather than the savepoint errors that follow
+		with (
+			patch.object(frappe.db, "commit", lambda *args, **kwargs: None),
+			patch.object(frappe.db, "rollback", refuse_full_rollback(frappe.db.rollback)),
+		):
 			entry.submit()
 		slips = frappe.get_all("Salary Slip", filters={"payroll_entry": entry.name}, pluck="name")
 		self.assertTrue(slips, entry.error_message)
@@ -206,6 +213,20 @@ class TestKPIPayRun(KPITestCase):
 
 	# -- the whole path --------------------------------------------------------------------
 
+	def test_payroll_entry_failure_is_reported(self):
+		run = self.make_run()
+		run.submit()
+		refusal = frappe.ValidationError("no salary slip today")
+		with (
+			patch("hrms.payroll.doctype.salary_slip.salary_slip.SalarySlip.validate", side_effect=refusal),
+			self.assertRaises(AssertionError) as raised,
+		):
+			self.payroll_slips()
+		self.assertIn("no salary slip today", str(raised.exception))
+		# nothing was rolled back under the test: its run and people are still there
+		self.assertTrue(frappe.db.exists("KPI Pay Run", run.name))
+		self.assertTrue(frappe.db.exists("Employee", self.people["kpi.pay.an@example.com"]))
+
 	def test_pay_run_to_salary_slips(self):
 		run = self.make_run()
 		register = {row.employee: row for row in run.employees}
@@ -213,22 +234,15 @@ class TestKPIPayRun(KPITestCase):
 		an, binh, cuong = (register[self.people[email]] for email in PEOPLE)
 
 		# P1 by designation; P2 = base × seniority coefficient; P3 = base × band coefficient
-		an_band = FIVE_BANDS.assign([100.0])[0]  # competencies only, 5 of 5: 100
-		self.assertEqual(
-			(an.p1, an.p2, an.p3),
-			(10_000_000, P2_BASE * 1.2, P3_BASE * FIVE_BANDS.coefficients([an_band])[0]),
-		)
-		binh_band = FIVE_BANDS.assign([60.0])[0]  # 3 of 5
-		self.assertEqual(binh.rank_band, binh_band)
-		self.assertEqual(
-			(binh.p1, binh.p2, binh.p3),
-			(6_000_000, P2_BASE * 1.0, P3_BASE * FIVE_BANDS.coefficients([binh_band])[0]),
-		)
-		# the joiner: 16 of 31 days of P1 and P2, no review so no P3 (the policy says zero)
+		# An: engineer, 10 years: P2 2,000,000 x 1.2; competencies 5 of 5 = 100, band A (90 and
+		# up), P3 3,000,000 x 1.4
+		self.assertEqual((an.rank_band, an.p1, an.p2, an.p3), ("A", 10_000_000, 2_400_000, 4_200_000))
+		# Binh: clerk, under 5 years: x 1.0; 3 of 5 = 60, band D (50 to 70), x 0.8
+		self.assertEqual((binh.rank_band, binh.p1, binh.p2, binh.p3), ("D", 6_000_000, 2_000_000, 2_400_000))
+		# the joiner: 16 of 31 days of P1 and P2, no review so no P3 (the policy says zero):
+		# 10,000,000 x 16 / 31 = 5,161,290.32 and 2,000,000 x 16 / 31 = 1,032,258.06
 		self.assertEqual((cuong.payment_days, cuong.working_days), (16, 31))
-		self.assertEqual(cuong.p1, round(10_000_000 * 16 / 31))
-		self.assertEqual(cuong.p2, round(P2_BASE * 16 / 31))
-		self.assertEqual(cuong.p3, 0)
+		self.assertEqual((cuong.p1, cuong.p2, cuong.p3), (5_161_290, 1_032_258, 0))
 		self.assertIn("P3", cuong.note)
 		for row in run.employees:  # VND: whole dong
 			self.assertEqual(row.total, round(row.total))
@@ -331,9 +345,9 @@ class TestKPIPayRun(KPITestCase):
 		frappe.db.set_value("Employee", binh, "relieving_date", "2025-01-20")
 		row = next(row for row in self.make_run().employees if row.employee == binh)
 		self.assertEqual((row.payment_days, row.working_days), (20, 31))
-		self.assertEqual(row.p1, round(6_000_000 * 20 / 31))
-		self.assertEqual(row.p2, round(P2_BASE * 20 / 31))
-		self.assertEqual(row.p3, P3_BASE * FIVE_BANDS.coefficients([row.rank_band])[0])  # P3 not prorated
+		# 6,000,000 x 20 / 31 = 3,870,967.74; 2,000,000 x 20 / 31 = 1,290,322.58; P3 is not
+		# prorated: band D, 3,000,000 x 0.8
+		self.assertEqual((row.p1, row.p2, row.p3), (3_870_968, 1_290_323, 2_400_000))
 
 	# -- policies for missing performance --------------------------------------------------
 
@@ -368,8 +382,14 @@ class TestKPIPayRun(KPITestCase):
 			row for row in february.employees if row.employee == self.people["kpi.pay.binh@example.com"]
 		)
 		# January's approved review (band D) is the last known one for February
-		self.assertEqual(binh.rank_band, FIVE_BANDS.assign([60.0])[0])
+		self.assertEqual((binh.rank_band, binh.p3), ("D", 2_400_000))
 		self.assertIn(binh.rank_band, binh.note)
+		# the joiner has no review at all, so no last known band either: still zero, and said so
+		cuong = next(
+			row for row in february.employees if row.employee == self.people["kpi.pay.cuong@example.com"]
+		)
+		self.assertEqual((cuong.rank_band or None, cuong.p3), (None, 0))
+		self.assertIn("P3", cuong.note)
 
 		frappe.db.set_value("KPI Pay Policy", self.policy, "missing_performance", "Block")
 		with self.assertRaises(PayRunError):
@@ -380,7 +400,6 @@ class TestKPIPayRun(KPITestCase):
 	def test_employee_without_salary_structure_is_refused(self):
 		with self.assertRaises(PayRunError):
 			self.make_run(department=self.other_department)
-		self.assertFalse(frappe.db.exists("Additional Salary", {"employee": self.unassigned}))
 
 	def test_overlapping_policies_are_refused(self):
 		with self.assertRaises(PayPolicyError):
@@ -585,6 +604,108 @@ class TestKPIPayRun(KPITestCase):
 		self.addCleanup(frappe.clear_document_cache, "Company", TEST_COMPANY)
 		with self.assertRaisesRegex(PayRunError, person):
 			self.days_run()
+
+	# -- a failed run is retried: only what is missing, never twice (#14) -------------------
+
+	def clash(self, employee: str) -> str:
+		"""An Additional Salary HR typed by hand for January's P1 of `employee`: HRMS refuses a
+		second one that overwrites the structure amount on the same date."""
+		clash = frappe.get_doc(
+			{
+				"doctype": "Additional Salary",
+				"employee": employee,
+				"company": TEST_COMPANY,
+				"currency": "VND",
+				"salary_component": components()["p1"],
+				"amount": 1,
+				"payroll_date": JAN[1],
+				"overwrite_salary_structure_amount": 1,
+			}
+		).insert()
+		clash.submit()
+		return clash.name
+
+	def made_for(self, run) -> list[tuple[str, str]]:
+		return sorted(
+			frappe.get_all(
+				"Additional Salary",
+				filters={"ref_doctype": "KPI Pay Run", "ref_docname": run.name, "docstatus": 1},
+				fields=["employee", "salary_component"],
+				as_list=True,
+			)
+		)
+
+	def test_failed_run_names_who_and_why_and_retry_makes_only_the_missing(self):
+		an, binh, _cuong = (self.people[email] for email in PEOPLE)
+		clash = self.clash(an)
+		run = self.make_run()
+		# submitted as a large run is: the Additional Salaries are left to the background job
+		with patch.object(pay_service, "make_additional_salaries", return_value=pay_service.Payout()):
+			run.submit()
+		run_additional_salaries(run.name)  # the job
+		run.reload()
+		self.assertEqual(run.status, "Failed")
+		# who (only An) and why (HRMS's own reason), and what to do
+		self.assertIn("1 of 3", run.error_message)
+		self.assertIn(an, run.error_message)
+		self.assertIn("already exists", run.error_message)
+		self.assertNotIn(binh, run.error_message)
+		# the others are paid: Binh three components, Cuong two (no P3); none for An
+		made = self.made_for(run)
+		self.assertEqual(len(made), 5)
+		self.assertNotIn(an, {employee for employee, _component in made})
+
+		# retrying before the cause is fixed makes nothing and still says why
+		self.assertEqual(run.retry(), {"created": 0, "failed": 1})
+		self.assertEqual(run.status, "Failed")
+		self.assertEqual(len(self.made_for(run)), 5)
+
+		# HR cancels the hand-typed one and retries: An's three are made, nobody else's twice
+		frappe.get_doc("Additional Salary", clash).cancel()
+		self.assertEqual(run.retry(), {"created": 3, "failed": 0})
+		self.assertEqual((run.status, run.error_message), ("Submitted", None))
+		made = self.made_for(run)
+		self.assertEqual(len(made), 8)
+		self.assertEqual(len(set(made)), 8)  # one per employee and component
+		self.assertEqual(pay_service.make_additional_salaries(run.name).created, 0)  # idempotent
+		with self.assertRaises(PayRunError):  # nothing left to retry
+			run.retry()
+
+		# the slips pay exactly the register
+		slips = self.payroll_slips()
+		names = components()
+		for row in run.employees:
+			expected = {names[key]: row.get(key) for key in ("p1", "p2", "p3") if row.get(key)}
+			self.assertEqual(slips[row.employee], expected, row.employee)
+
+	def test_small_run_refused_by_hrms_is_not_submitted(self):
+		an = self.people["kpi.pay.an@example.com"]
+		self.clash(an)
+		run = self.make_run()
+		with self.assertRaisesRegex(PayRunError, an):
+			run.submit()
+
+	def test_only_who_may_submit_retries(self):
+		run = self.make_run()
+		run.submit()
+		frappe.db.set_value("KPI Pay Run", run.name, "status", "Failed")
+		frappe.set_user("kpi.pay.an@example.com")
+		with self.assertRaises(frappe.PermissionError):
+			run.retry()
+
+
+def refuse_full_rollback(rollback):
+	"""frappe.db.rollback for the Payroll Entry submit: a rollback to a savepoint goes through,
+	a full one (HRMS's after a failed slip) fails the test with the error being handled."""
+
+	def refuse(*args, save_point=None, **kwargs):
+		if save_point:
+			return rollback(*args, save_point=save_point, **kwargs)
+		raise AssertionError(
+			f"HRMS rolled back after an error while making the slips:\n{frappe.get_traceback()}"
+		)
+
+	return refuse
 
 
 def make_policy(name: str, effective_from: str, **values) -> str:
