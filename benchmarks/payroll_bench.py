@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +39,11 @@ def setup(employees: list[str]):
 				"holiday_list_name": holidays,
 				"from_date": "2034-01-01",
 				"to_date": "2034-12-31",
+				# the Sundays of March 2034: 27 working days, as HRMS counts them
+				"holidays": [
+					{"holiday_date": f"2034-03-{day:02d}", "description": "Sunday", "weekly_off": 1}
+					for day in (5, 12, 19, 26)
+				],
 			}
 		).insert()
 	frappe.db.set_value("Company", COMPANY, "default_holiday_list", holidays)
@@ -113,10 +120,60 @@ def make_slips(employees: list[str]):
 		frappe.get_doc({**args, "employee": employee}).insert()
 
 
+def register_figures(employees: list[str]) -> dict:
+	"""The register, and within it the payment days HRMS's salary slip code counts (Sundays
+	off; a tenth of the employees with two days of leave without pay)."""
+	from kpibsc.kpibsc.services.pay import count_days
+
+	leave_type = frappe.get_doc(
+		{"doctype": "Leave Type", "leave_type_name": "Bench Leave Without Pay", "is_lwp": 1}
+	).insert()
+	for employee in employees[::10]:
+		frappe.get_doc(
+			{
+				"doctype": "Leave Application",
+				"employee": employee,
+				"leave_type": leave_type.name,
+				"from_date": "2034-03-06",
+				"to_date": "2034-03-07",
+				"company": COMPANY,
+				"status": "Approved",
+			}
+		).insert().submit()
+	run = frappe.get_doc(
+		{"doctype": "KPI Pay Run", "company": COMPANY, "from_date": MONTH[0], "to_date": MONTH[1]}
+	).insert()
+	_count, register_s, register_q = measure(run.get_employees)
+	people = pd.DataFrame(
+		[
+			dict(row)
+			for row in frappe.get_all(
+				"Employee",
+				filters={"name": ("in", employees)},
+				fields=["name as employee", "date_of_joining", "relieving_date", "holiday_list"],
+			)
+		]
+	)
+	days, days_s, days_q = measure(
+		lambda: count_days(COMPANY, frappe.utils.getdate(MONTH[0]), frappe.utils.getdate(MONTH[1]), people)
+	)
+	return {
+		"employees": len(employees),
+		"pay_run_register_s": round(register_s, 2),
+		"pay_run_register_queries": register_q,
+		"payment_days_s": round(days_s, 2),
+		"payment_days_queries": days_q,
+		"payment_days_counted": days["payment_days"].value_counts().to_dict(),
+	}
+
+
 def main():
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--employees", type=int, default=2000)
+	parser.add_argument(
+		"--register-only", action="store_true", help="time the register and its day count, not the payroll"
+	)
 	arguments = parser.parse_args()
 	frappe.init(site=arguments.site, sites_path=".")
 	frappe.connect()
@@ -126,6 +183,9 @@ def main():
 		ensure_employees(arguments.employees, ensure_company())
 		employees = bench_employees(arguments.employees)
 		setup(employees)
+
+		if arguments.register_only:
+			return print(json.dumps(register_figures(employees), indent=1))
 
 		frappe.db.savepoint("before_slips")
 		_none, plain_s, plain_q = measure(lambda: make_slips(employees))
