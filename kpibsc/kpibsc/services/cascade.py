@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import frappe
 from frappe import _
 from frappe.model.naming import NamingSeries
-from frappe.utils import cint, flt, format_date, now_datetime
+from frappe.utils import cint, flt, format_date, getdate, now_datetime
 
 from kpibsc.engine import normalise_weights
 from kpibsc.engine.cascade import SCALED_VALUES, cascade_item
 from kpibsc.engine.errors import EngineError
+from kpibsc.engine.rounding import require_whole
 from kpibsc.kpibsc.permissions import may_change_child_scorecard
 from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, throw_engine_error
@@ -109,7 +110,6 @@ def cascade_scorecard(
 		job_id=f"kpibsc-cascade-{scorecard}",
 		deduplicate=True,
 		enqueue_after_commit=True,
-		now=bool(frappe.flags.in_test),
 		user=frappe.session.user,
 		**arguments,
 	)
@@ -321,8 +321,15 @@ def child_values(plan: CascadePlan, split_basis: str) -> dict[str, list[dict]]:
 		parent_values = {"target": flt(item.target)}
 		parent_values.update({name: item.get(name) or None for name in SCALED_VALUES})
 		try:
+			if kpi.precision == 0:  # whole units: 48 customers over 5 people are 10/10/10/9/9
+				require_whole(parent_values["target"], kpi.kpi_code, kpi.unit)
 			values[item.name] = cascade_item(
-				item.cascade_mode, kpi.aggregation, parent_values, weights, precision=2, label=kpi.kpi_code
+				item.cascade_mode,
+				kpi.aggregation,
+				parent_values,
+				weights,
+				precision=kpi.precision,
+				label=kpi.kpi_code,
 			)
 		except EngineError as error:
 			throw_engine_error(error, _("Row {0}").format(item.idx))
@@ -441,7 +448,7 @@ def write_batch(plan: CascadePlan, batch: list[ChildUnit], names: dict, position
 		)
 		parents.append(parent_row)
 		items.extend(item_rows)
-	targets = target_rows(parents, items, plan.kpis, now, user)
+	targets = target_rows(parents, items, plan.kpis, now, user, pinned_rows(existing_names))
 
 	if existing_names:
 		for doctype, column in (
@@ -527,11 +534,25 @@ def set_weights(parent_row, rows: list):
 	parent_row.total_weight = flt(sum(flt(row.weight) for row in rows), 4)
 
 
-def target_rows(parents: list, items: list, kpis: dict, now, user) -> list:
-	"""Phased targets of every item, one engine call per period, phasing and aggregation."""
+def pinned_rows(scorecards: list[str]) -> dict[tuple[str, str], dict]:
+	"""The targets the children's planners pinned, by (scorecard, KPI): a re-cascade keeps them."""
+	pins = defaultdict(dict)
+	if scorecards:
+		for row in frappe.get_all(
+			"KPI Scorecard Target",
+			filters={"parent": ("in", scorecards), "parenttype": "KPI Scorecard", "pinned": 1},
+			fields=["parent", "kpi", "period_start", "target"],
+		):
+			pins[(row.parent, row.kpi)][getdate(row.period_start)] = row.target
+	return pins
+
+
+def target_rows(parents: list, items: list, kpis: dict, now, user, pins: dict | None = None) -> list:
+	"""Phased targets of every item, one engine call per period, phasing, aggregation and
+	precision; pinned targets are kept and the rest of the target spread around them."""
 	missing = {row.kpi for row in items} - set(kpis)
 	kpis = {**kpis, **get_kpis(list(missing))} if missing else kpis
-	aggregations = {name: kpi.aggregation for name, kpi in kpis.items()}
+	pins = pins or {}
 	by_parent = {row.name: row for row in parents}
 	groups = defaultdict(list)
 	for row in items:
@@ -546,7 +567,8 @@ def target_rows(parents: list, items: list, kpis: dict, now, user) -> list:
 		groups[key].append(row)
 	rows, next_idx = [], defaultdict(int)
 	for key, group in groups.items():
-		for item, phased in zip(group, phase_items(group, aggregations, *key), strict=True):
+		group_pins = [pins.get((item.parent, item.kpi), {}) for item in group]
+		for item, phased in zip(group, phase_items(group, kpis, *key, pins=group_pins), strict=True):
 			for target in phased:
 				next_idx[item.parent] += 1
 				target.update(

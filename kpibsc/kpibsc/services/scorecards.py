@@ -4,10 +4,11 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import flt, getdate
 
 from kpibsc.engine import Phasing, month_weights, phase_targets, split_periods
 from kpibsc.engine.errors import EngineError
+from kpibsc.engine.rounding import require_whole, target_precision
 from kpibsc.kpibsc.permissions import managed_departments
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
@@ -47,9 +48,14 @@ def get_kpis(names: list[str]) -> dict[str, frappe._dict]:
 			"formula",
 			"disabled",
 			"data_source",
+			"unit",
+			"whole_numbers",
 		],
 	)
 	by_name = {kpi.name: frappe._dict(kpi, step_bands=[]) for kpi in kpis}
+	for kpi in by_name.values():
+		# a summed KPI is whole-numbered by its flag or a unit that counts (customers, hires...)
+		kpi.precision = target_precision(kpi.whole_numbers, kpi.unit, kpi.aggregation)
 	for band in frappe.get_all(
 		"KPI Step Band",
 		filters={"parent": ("in", list(by_name)), "parenttype": "KPI"},
@@ -78,35 +84,46 @@ def distribution_percentages(monthly_distribution: str) -> dict[int, float]:
 
 def phase_items(
 	items: list,
-	aggregations: dict[str, str],
+	kpis: dict,
 	from_date: date,
 	to_date: date,
 	frequency: str,
 	phasing: str,
 	monthly_distribution: str | None = None,
+	pins: list[dict] | None = None,
 ) -> list[list[dict]]:
-	"""Target rows (kpi, period, target) of each item, phased by the engine.
+	"""Target rows (kpi, period, target, pinned) of each item, phased by the engine.
 
-	Items may come from many scorecards sharing the period and phasing: the engine
-	phases all the items of one aggregation in a single call."""
+	Items may come from many scorecards sharing the period and phasing: the engine phases
+	all the items of one aggregation and precision (whole units or cents) in a single call.
+	`pins` holds, per item, the targets a planner pinned by period start; the rest of the
+	item's target is spread over its other periods."""
 	try:
 		periods = split_periods(getdate(from_date), getdate(to_date), frequency)
 		weights = None
 		engine_phasing = {"Equal": Phasing.EQUAL, "By Days": Phasing.BY_DAYS}.get(phasing, Phasing.WEIGHTS)
 		if engine_phasing == Phasing.WEIGHTS:
 			weights = month_weights(periods, distribution_percentages(monthly_distribution))
+		pins = pins or [{} for _item in items]
+		pin_matrix = [[pins[index].get(period.start) for period in periods] for index in range(len(items))]
+		groups: dict[tuple[str, int], list[int]] = {}
+		for index, item in enumerate(items):
+			kpi = kpis[item.kpi]
+			groups.setdefault((kpi.aggregation, kpi.precision), []).append(index)
+			if kpi.precision == 0:
+				require_whole([item.target or 0.0, *pins[index].values()], kpi.kpi_code, kpi.unit)
 		rows: list[list[dict]] = [[] for _item in items]
-		for aggregation in set(aggregations.values()):
-			positions = [index for index, item in enumerate(items) if aggregations[item.kpi] == aggregation]
-			if not positions:
-				continue
+		for (aggregation, precision), positions in groups.items():
+			pinned = [pin_matrix[index] for index in positions]
 			targets = phase_targets(
 				[items[index].target or 0.0 for index in positions],
 				periods,
 				aggregation,
 				engine_phasing,
 				weights,
-				precision=2,
+				precision=precision,
+				pinned=pinned if any(pins[index] for index in positions) else None,
+				labels=[kpis[items[index].kpi].kpi_code for index in positions],
 			)
 			for index, item_targets in zip(positions, targets, strict=True):
 				rows[index] = [
@@ -115,21 +132,37 @@ def phase_items(
 						"period_start": period.start,
 						"period_end": period.end,
 						"target": float(target),
+						"pinned": int(pin is not None),
 					}
-					for period, target in zip(periods, item_targets, strict=True)
+					for period, target, pin in zip(periods, item_targets, pin_matrix[index], strict=True)
 				]
 	except EngineError as error:
 		throw_engine_error(error, _("Phasing"))
 	return rows
 
 
-def phased_rows(items: list, aggregations: dict[str, str], *period_and_phasing) -> list[dict]:
-	"""Target rows of one scorecard, in item order then period order."""
+def pinned_targets(targets: list, stored: list | None = None) -> dict[str, dict[date, float]]:
+	"""Pinned targets by KPI and period start: rows ticked Pinned, and rows whose target the
+	planner changed from the stored one (typing a period's target pins it)."""
+	before = {row.name: row.target for row in stored or () if row.name}
+	pins: dict[str, dict[date, float]] = {}
+	for row in targets:
+		old = before.get(row.name)
+		changed = old is not None and abs(flt(row.target) - flt(old)) > 1e-9 * max(1.0, abs(flt(old)))
+		if row.pinned or changed:
+			row.pinned = 1
+			pins.setdefault(row.kpi, {})[getdate(row.period_start)] = flt(row.target)
+	return pins
+
+
+def phased_rows(items: list, kpis: dict, *period_and_phasing, targets=(), stored=None) -> list[dict]:
+	"""Target rows of one scorecard, in item order then period order, keeping its pins."""
 	ordered = sorted(items, key=lambda item: item.idx)
+	pins = pinned_targets(targets, stored)
 	return [
 		row
 		for item_rows in phase_items(
-			ordered, {item.kpi: aggregations[item.kpi] for item in ordered}, *period_and_phasing
+			ordered, kpis, *period_and_phasing, pins=[pins.get(item.kpi, {}) for item in ordered]
 		)
 		for row in item_rows
 	]
@@ -141,7 +174,8 @@ def form_actions(doc) -> dict[str, bool]:
 	permission check only knows the roles), Cascade needs the scorecard's department or a
 	KPI Manager, the scores follow read access, Fetch Actuals a measurement the user may make."""
 	is_open = doc.status != "Closed"
-	can_write = bool(doc.has_permission("write"))
+	# frappe.has_permission, not doc.has_permission: that one prints "Not allowed" when denied
+	can_write = frappe.has_permission(doc.doctype, "write", doc=doc)
 	managed = managed_departments()
 	may_cascade_from = can_write or managed is None or (doc.department and doc.department in managed)
 	return {
@@ -149,8 +183,11 @@ def form_actions(doc) -> dict[str, bool]:
 		"can_cascade": bool(
 			is_open and may_cascade_from and frappe.has_permission("KPI Scorecard", "create")
 		),
-		"can_recompute": bool(doc.has_permission("read")),
+		"can_recompute": frappe.has_permission(doc.doctype, "read", doc=doc),
 		"can_fetch_actuals": bool(
-			is_open and frappe.new_doc("KPI Measurement", scorecard=doc.name).has_permission("create")
+			is_open
+			and frappe.has_permission(
+				"KPI Measurement", "create", doc=frappe.new_doc("KPI Measurement", scorecard=doc.name)
+			)
 		),
 	}

@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from kpibsc.engine import Method
+from kpibsc.engine.rounding import counts_whole_units
 from kpibsc.kpibsc.services.actuals import validate_source
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 
@@ -20,6 +21,7 @@ SMART_FIELDS = (
 class KPI(Document):
 	def validate(self):
 		self.set_smart_completeness()
+		self.set_whole_numbers()
 		self.validate_bounds()
 		self.validate_scoring_settings()
 		validate_source(self)
@@ -27,6 +29,12 @@ class KPI(Document):
 	def set_smart_completeness(self):
 		filled = sum(1 for fieldname in SMART_FIELDS if (self.get(fieldname) or "").strip())
 		self.smart_completeness = round(100.0 * filled / len(SMART_FIELDS), 1)
+
+	def set_whole_numbers(self):
+		"""A unit that counts things (Count, Customers, Khách hàng) makes the KPI whole-numbered;
+		the box is for other units that count."""
+		if counts_whole_units(self.unit):
+			self.whole_numbers = 1
 
 	def validate_bounds(self):
 		if (

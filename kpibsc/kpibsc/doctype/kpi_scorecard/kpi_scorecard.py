@@ -171,18 +171,21 @@ class KPIScorecard(Document):
 
 	def set_phased_targets(self, kpis: dict):
 		"""Rows the phasing keeps are updated in place, so the document history only shows
-		targets that really changed (a re-save used to replace all 60 rows)."""
-		aggregations = {name: kpi.aggregation for name, kpi in kpis.items()}
+		targets that really changed (a re-save used to replace all 60 rows). Pinned targets
+		(ticked, or typed over the phased value) stay; the rest of each target is spread."""
 		existing = {(row.kpi, getdate(row.period_start)): row for row in self.targets}
+		before = None if self.is_new() else self.get_doc_before_save()
 		rows = []
 		for phased in phased_rows(
 			self.items,
-			aggregations,
+			kpis,
 			self.from_date,
 			self.to_date,
 			self.frequency,
 			self.phasing,
 			self.monthly_distribution,
+			targets=self.targets,
+			stored=before.targets if before else None,
 		):
 			row = existing.get((phased["kpi"], getdate(phased["period_start"])))
 			if row:
