@@ -59,7 +59,9 @@ class PerformanceReview(Document):
 		self.set_onload("notes", self.visible_notes())
 		# the form's Add Note: only for whom the note's own rules allow one
 		note = frappe.new_doc("Performance Review Note", review=self.name)
-		self.set_onload("can_add_note", self.docstatus == 0 and bool(note.has_permission("create")))
+		# frappe.has_permission, not note.has_permission: that one prints "Not allowed" when denied
+		may_add = frappe.has_permission(note.doctype, "create", doc=note)
+		self.set_onload("can_add_note", self.docstatus == 0 and may_add)
 
 	def on_submit(self):
 		self.db_set("released", 1)

@@ -347,6 +347,18 @@ class TestPerformanceReview(KPITestCase):
 		_columns, rows, *_rest = performance_history({"employee": self.people[ANH]})
 		self.assertEqual([row.rank_band for row in rows], [self.review_of(ANH).rank_band])
 
+	def test_add_note_is_offered_only_to_who_may_add_one(self):
+		from frappe.desk.form.load import run_onload
+
+		self.make_cycle().create_reviews()
+		for user, expected in ((ANH, False), (HEAD, True), (HR, True)):
+			frappe.set_user(user)
+			frappe.local.message_log = []
+			review = self.review_of(ANH)
+			run_onload(review)
+			self.assertEqual(review.get("__onload").can_add_note, expected, user)
+			self.assertEqual(frappe.local.message_log, [], user)  # asked quietly
+
 	# -- bad input -----------------------------------------------------------------------------
 
 	def single_review(self, email, **values):
