@@ -11,6 +11,13 @@ required_apps = ["frappe/erpnext", "frappe/hrms"]
 # Controllers carry the generated field types (as ERPNext does).
 export_python_type_annotations = True
 
+# Desk
+# ----
+
+# Excel in and out (services/spreadsheets.py), kept apart from the doctypes' own scripts
+doctype_js = {"KPI Scorecard": "public/js/kpi_scorecard_spreadsheets.js"}
+doctype_list_js = {"KPI Measurement": "public/js/kpi_measurement_list_spreadsheets.js"}
+
 # Installation
 # ------------
 
