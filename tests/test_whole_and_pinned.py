@@ -75,7 +75,9 @@ def test_precision_from_flag_unit_and_aggregation():
 
 def test_a_fractional_count_target_is_refused():
 	require_whole([48, 0, -3, np.nan], "CUST-01", "customers")
-	with pytest.raises(InvalidTargetError, match=r"KPI CUST-01 is counted in whole customers: 48.5 is not a whole"):
+	with pytest.raises(
+		InvalidTargetError, match=r"KPI CUST-01 is counted in whole customers: 48.5 is not a whole"
+	):
 		require_whole([48.5], "CUST-01", "customers")
 
 
