@@ -609,6 +609,7 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payo
 						}
 					).insert(ignore_permissions=True)
 				)
+				additional_salary.flags.ignore_permissions = True  # the run's submitter decided
 				additional_salary.submit()
 		except Exception as error:
 			frappe.db.rollback(save_point=PAYOUT_SAVEPOINT)

@@ -661,12 +661,29 @@ class TestKPIPayRun(KPITestCase):
 		self.assertEqual(len(self.made_for(run)), 5)
 
 		# HR cancels the hand-typed one and retries: An's three are made, nobody else's twice
+		# (a draft of the run's P2 for An, left by an interrupted attempt, is submitted, not doubled)
 		frappe.get_doc("Additional Salary", clash).cancel()
+		an_row = next(row for row in run.employees if row.employee == an)
+		frappe.get_doc(
+			{
+				"doctype": "Additional Salary",
+				"employee": an,
+				"company": TEST_COMPANY,
+				"currency": "VND",
+				"salary_component": components()["p2"],
+				"amount": an_row.p2,
+				"payroll_date": JAN[1],
+				"overwrite_salary_structure_amount": 1,
+				"ref_doctype": "KPI Pay Run",
+				"ref_docname": run.name,
+			}
+		).insert()
 		self.assertEqual(run.retry(), {"created": 3, "failed": 0})
 		self.assertEqual((run.status, run.error_message), ("Submitted", None))
 		made = self.made_for(run)
 		self.assertEqual(len(made), 8)
 		self.assertEqual(len(set(made)), 8)  # one per employee and component
+		self.assertFalse(frappe.db.exists("Additional Salary", {"ref_docname": run.name, "docstatus": 0}))
 		self.assertEqual(pay_service.make_additional_salaries(run.name).created, 0)  # idempotent
 		with self.assertRaises(PayRunError):  # nothing left to retry
 			run.retry()
