@@ -259,9 +259,9 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 				)
 			)
 		if person.leave_without_pay:
-			notes.append(_("Leave without pay: {0} days").format(number(person.leave_without_pay)))
+			notes.append(_("Days of leave without pay: {0}").format(number(person.leave_without_pay)))
 		if person.absent_days:
-			notes.append(_("Absent: {0} days").format(number(person.absent_days)))
+			notes.append(_("Days absent: {0}").format(number(person.absent_days)))
 		rows.append(
 			{
 				"employee": person.employee,

@@ -5,6 +5,7 @@ no double pay, a mid-month joiner, every bad input and who may see pay."""
 from unittest.mock import patch
 
 import frappe
+from frappe import _
 from frappe.model.workflow import apply_workflow
 from frappe.utils import flt, getdate
 
@@ -604,6 +605,31 @@ class TestKPIPayRun(KPITestCase):
 		self.addCleanup(frappe.clear_document_cache, "Company", TEST_COMPANY)
 		with self.assertRaisesRegex(PayRunError, person):
 			self.days_run()
+
+	def test_payment_days_based_on_attendance_are_the_slips(self):
+		self.days_setup(["2025-01-05", "2025-01-12", "2025-01-19", "2025-01-26"])  # Sundays
+		frappe.db.set_single_value(
+			"Payroll Settings",
+			{"payroll_based_on": "Attendance", "consider_unmarked_attendance_as": "Present"},
+		)
+		person = self.days_person("kpi.days.absent@example.com", CLERK, "2023-06-01")
+		for day, status in (("2025-01-07", "Absent"), ("2025-01-12", "Absent")):  # the 12th: Sunday
+			frappe.get_doc(
+				{
+					"doctype": "Attendance",
+					"employee": person,
+					"attendance_date": day,
+					"status": status,
+					"company": TEST_COMPANY,
+				}
+			).insert().submit()
+		_run, rows = self.days_run()
+		# absent on Tuesday the 7th; an absence on a holiday does not count: 27 − 1 = 26 of 27
+		# P1 6,000,000 × 26/27 = 5,777,777.78 → 5,777,778; P2 2,000,000 × 26/27 → 1,925,926
+		self.assertEqual((rows[person].payment_days, rows[person].working_days), (26, 27))
+		self.assertEqual((rows[person].p1, rows[person].p2), (5_777_778, 1_925_926))
+		self.assertIn(_("Days absent: {0}").format(1), rows[person].note)
+		self.assert_days_match_slip(rows[person], self.hrms_slip(person))
 
 	# -- a failed run is retried: only what is missing, never twice (#14) -------------------
 
