@@ -203,9 +203,6 @@ def recompute_after_commit(scorecards: list[str]):
 	job when the transaction commits; across transactions the job id deduplicates."""
 	if not scorecards:
 		return
-	if frappe.flags.in_test:  # tests never commit: score now, as frappe.enqueue(now=True) does
-		enqueue_recompute(scorecards)
-		return
 	pending = frappe.local.flags.kpibsc_task_scorecards
 	if pending is None:
 		pending = frappe.local.flags.kpibsc_task_scorecards = set()

@@ -174,9 +174,12 @@ def summary(ranked: list[dict]) -> list[dict]:
 	return [
 		{"value": len(ranked), "label": _("Ranked"), "datatype": "Int"},
 		{
-			"value": flt(sum(scores) / len(scores), 1) if scores else 0,
+			# formatted here: a Float card shows the site's 3 decimals ("87,200" for 87.2)
+			"value": frappe.format(
+				flt(sum(scores) / len(scores), 1) if scores else 0, {"fieldtype": "Float", "precision": 1}
+			),
 			"label": _("Average Score"),
-			"datatype": "Float",
+			"datatype": "Data",
 		},
 		{
 			"value": sum(1 for row in ranked if row["status"] == "Red"),
