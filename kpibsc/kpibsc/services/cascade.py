@@ -541,9 +541,10 @@ def pinned_rows(scorecards: list[str]) -> dict[tuple[str, str], dict]:
 		for row in frappe.get_all(
 			"KPI Scorecard Target",
 			filters={"parent": ("in", scorecards), "parenttype": "KPI Scorecard", "pinned": 1},
-			fields=["parent", "kpi", "period_start", "target"],
+			fields=["parent", "kpi", "period_start", "period_end", "target"],
 		):
-			pins[(row.parent, row.kpi)][getdate(row.period_start)] = row.target
+			period = (getdate(row.period_start), getdate(row.period_end))
+			pins[(row.parent, row.kpi)][period] = row.target
 	return pins
 
 

@@ -96,8 +96,9 @@ def phase_items(
 
 	Items may come from many scorecards sharing the period and phasing: the engine phases
 	all the items of one aggregation and precision (whole units or cents) in a single call.
-	`pins` holds, per item, the targets a planner pinned by period start; the rest of the
-	item's target is spread over its other periods."""
+	`pins` holds, per item, the targets a planner pinned by (period start, period end); the rest
+	of the item's target is spread over its other periods. A pin whose period no longer exists
+	(the dates or the frequency changed) lapses."""
 	try:
 		periods = split_periods(getdate(from_date), getdate(to_date), frequency)
 		weights = None
@@ -105,7 +106,9 @@ def phase_items(
 		if engine_phasing == Phasing.WEIGHTS:
 			weights = month_weights(periods, distribution_percentages(monthly_distribution))
 		pins = pins or [{} for _item in items]
-		pin_matrix = [[pins[index].get(period.start) for period in periods] for index in range(len(items))]
+		pin_matrix = [
+			[pins[index].get((period.start, period.end)) for period in periods] for index in range(len(items))
+		]
 		groups: dict[tuple[str, int], list[int]] = {}
 		for index, item in enumerate(items):
 			kpi = kpis[item.kpi]
@@ -141,17 +144,18 @@ def phase_items(
 	return rows
 
 
-def pinned_targets(targets: list, stored: list | None = None) -> dict[str, dict[date, float]]:
-	"""Pinned targets by KPI and period start: rows ticked Pinned, and rows whose target the
-	planner changed from the stored one (typing a period's target pins it)."""
+def pinned_targets(targets: list, stored: list | None = None) -> dict[str, dict[tuple, float]]:
+	"""Pinned targets by KPI and period: rows ticked Pinned, and rows whose target the planner
+	changed from the stored one (typing a period's target pins it)."""
 	before = {row.name: row.target for row in stored or () if row.name}
-	pins: dict[str, dict[date, float]] = {}
+	pins: dict[str, dict[tuple, float]] = {}
 	for row in targets:
 		old = before.get(row.name)
 		changed = old is not None and abs(flt(row.target) - flt(old)) > 1e-9 * max(1.0, abs(flt(old)))
 		if row.pinned or changed:
 			row.pinned = 1
-			pins.setdefault(row.kpi, {})[getdate(row.period_start)] = flt(row.target)
+			period = (getdate(row.period_start), getdate(row.period_end))
+			pins.setdefault(row.kpi, {})[period] = flt(row.target)
 	return pins
 
 

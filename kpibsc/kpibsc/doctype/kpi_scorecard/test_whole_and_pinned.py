@@ -163,6 +163,13 @@ class TestWholeNumbersAndPins(KPITestCase):
 			[65, 58, 65, 63, 65, 63, 65, 65, 63, 65, 63, 300],
 		)
 
+	def test_a_pin_lapses_when_its_period_goes(self):
+		card = self.pin(self.quarter(), 1, 600)  # January 600, February and March 450
+		self.assertEqual([target for _s, target, _p in targets_of(card, "W-REV")], [600, 450, 450])
+		card.frequency = "Quarterly"  # one period from 1 January: not January's pin
+		card.save()
+		self.assertEqual(targets_of(card, "W-REV"), [("2025-01-01", 1500, 0)])
+
 	def test_pins_beyond_the_target_are_refused(self):
 		card = self.quarter()
 		with self.assertRaisesRegex(
