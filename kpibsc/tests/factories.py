@@ -1,10 +1,14 @@
 """Idempotent test factories, in the style of ERPNext's make_employee."""
 
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate
 
 from erpnext.setup.doctype.employee.test_employee import make_employee
+
+from kpibsc.tests.jobs import InlineJobs
 
 TEST_COMPANY = "_Test KPI Company"
 TEST_ABBR = "_TKC"
@@ -91,12 +95,55 @@ def scorecard_doc(items: list[dict], **values):
 	)
 
 
+def user_with_roles(email: str, *roles: str) -> str:
+	"""A user with exactly `roles`: made if missing, other roles taken away if it exists."""
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.set("roles", [{"role": role} for role in roles])
+	user.save(ignore_permissions=True)
+	return email
+
+
+def today_is(module, day):
+	"""Inject "today" into `module`: its `getdate()` without a date returns `day`, so a test's
+	dates are relative to a fixed day instead of the day it runs (the 1st of a month, say)."""
+	fixed = getdate(day)
+	return patch.object(
+		module,
+		"getdate",
+		lambda date=None, *args, **kwargs: getdate(date, *args, **kwargs) if date else fixed,
+	)
+
+
 class KPITestCase(FrappeTestCase):
-	"""Each test starts from what setUpClass made: changes are rolled back to a savepoint."""
+	"""Each test starts from what setUpClass made: changes are rolled back to a savepoint.
+
+	kpibsc's background jobs run at once in the test's transaction and are recorded in
+	`self.jobs` (see `kpibsc.tests.jobs`); `test_jobs.py` runs them through a real worker."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.class_jobs = InlineJobs().start()  # jobs queued while setUpClass makes its data
+		cls.addClassCleanup(cls.class_jobs.stop)
 
 	def setUp(self):
 		frappe.db.savepoint("kpibsc_test")
+		self.jobs = InlineJobs().start()
+		self.addCleanup(self.jobs.stop)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
 		frappe.db.rollback(save_point="kpibsc_test")
+		# what a commit would have flushed: tasks saved in this test queue no recompute later
+		frappe.local.flags.pop("kpibsc_task_scorecards", None)
+
+	def flush_task_recompute(self):
+		"""What the commit does after tasks were saved: queue the recompute of their scorecards
+		(run at once here)."""
+		from kpibsc.kpibsc.services.work import flush_pending_recompute
+
+		flush_pending_recompute()

@@ -38,9 +38,7 @@ def enqueue_recompute(scorecards: list[str]):
 	Until the job has run, the scorecards are marked as updating (see `recompute_status`)."""
 	names = sorted(set(scorecards))
 	job_id = recompute_job_id(names)
-	now = bool(frappe.flags.in_test)
-	if not now:
-		mark_queued(names, job_id)
+	mark_queued(names, job_id)
 	frappe.enqueue(
 		"kpibsc.kpibsc.services.recompute.run_recompute_job",
 		queue="long" if len(names) > BACKGROUND_THRESHOLD else "default",
@@ -48,7 +46,6 @@ def enqueue_recompute(scorecards: list[str]):
 		job_id=job_id,
 		deduplicate=True,
 		enqueue_after_commit=True,
-		now=now,
 		scorecards=names,
 	)
 
