@@ -3,7 +3,14 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from kpibsc.tests.factories import make_company, make_department, make_kpi, make_kpi_employee, scorecard_doc
+from kpibsc.tests.factories import (
+	make_company,
+	make_department,
+	make_kpi,
+	make_kpi_employee,
+	scorecard_doc,
+	user_with_roles,
+)
 
 
 class TestScorecardPermissions(FrappeTestCase):
@@ -20,16 +27,8 @@ class TestScorecardPermissions(FrappeTestCase):
 		frappe.db.set_value("Department", cls.sales, "kpi_department_head", cls.head)
 		for email in ("kpi.head@example.com", "kpi.seller2@example.com", "kpi.operator@example.com"):
 			frappe.get_doc("User", email).add_roles("KPI User")
-		frappe.get_doc("User", "kpi.manager@example.com") if frappe.db.exists(
-			"User", "kpi.manager@example.com"
-		) else frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": "kpi.manager@example.com",
-				"first_name": "KPI Manager",
-				"send_welcome_email": 0,
-			}
-		).insert().add_roles("KPI Manager")
+		# exactly the role the test is about, whatever roles the user had on this site
+		user_with_roles("kpi.manager@example.com", "KPI Manager")
 
 		item = [{"kpi": "T-PERM", "weight": 100, "target": 10}]
 		cls.sales_card = scorecard_doc(item, scorecard_for="Department", department=cls.sales).insert().name
