@@ -15,8 +15,9 @@ from kpibsc.tests.factories import KPITestCase, make_company, make_department, m
 class TestInstall(KPITestCase):
 	def tearDown(self):
 		super().tearDown()
-		# the rollback does not reach the document cache
+		# the rollback does not reach the caches
 		frappe.clear_document_cache(install.SETTINGS, install.SETTINGS)
+		frappe.clear_cache(doctype=install.DEPARTMENT)
 
 	def test_installed_after_erpnext_and_hrms(self):
 		apps = frappe.get_installed_apps()
