@@ -18,6 +18,9 @@ frappe.ui.form.on("KPI Scorecard", {
 	},
 
 	onload(frm) {
+		// the server phases the targets: a planner types (pins) a period's target, never adds a row
+		frm.set_df_property("targets", "cannot_add_rows", 1);
+		frm.set_df_property("targets", "cannot_delete_rows", 1);
 		frappe.realtime.on("kpibsc_cascade_done", (summary) => {
 			if (summary.scorecard !== frm.doc.name) return;
 			frappe.show_alert({ message: cascade_summary(summary), indicator: "green" }, 10);
