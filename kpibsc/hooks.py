@@ -18,6 +18,16 @@ export_python_type_annotations = True
 doctype_js = {"KPI Scorecard": "public/js/kpi_scorecard_spreadsheets.js"}
 doctype_list_js = {"KPI Measurement": "public/js/kpi_measurement_list_spreadsheets.js"}
 
+# Printing: what the standard print formats read beyond the document (each checks read on it)
+jinja = {
+	"methods": [
+		"kpibsc.kpibsc.services.printing.review_kpi_rows",
+		"kpibsc.kpibsc.services.printing.review_notes",
+		"kpibsc.kpibsc.services.printing.scorecard_grid",
+		"kpibsc.kpibsc.services.printing.pay_register",
+	]
+}
+
 # Installation
 # ------------
 
