@@ -16,7 +16,8 @@ frappe.listview_settings["KPI"] = {
 								.get_docfield("KPI", "category")
 								.options.split("\n")
 								.filter(Boolean)
-								.map((value) => ({ value, description: __(value) })),
+								// a label, not a description: the description printed each name twice
+								.map((value) => ({ value, label: __(value) })),
 					},
 					{
 						fieldname: "language",
