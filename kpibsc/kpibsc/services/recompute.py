@@ -106,7 +106,8 @@ def mark_queued(scorecards: list[str], job_id: str):
 
 
 def mark_failed(scorecards: list[str], error: Exception):
-	message = frappe.utils.strip_html(str(error)).strip() or error.__class__.__name__
+	# the message template ends the sentence: no second full stop
+	message = frappe.utils.strip_html(str(error)).strip().rstrip(".") or error.__class__.__name__
 	pipe, key = _status_pipeline()
 	entry = json.dumps({"failed_at": str(now_datetime()), "error": message[:500]})
 	pipe.hset(key, mapping={name: entry for name in scorecards})
