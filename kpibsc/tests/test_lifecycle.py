@@ -248,17 +248,20 @@ class TestLifecycle(unittest.TestCase):
 		if not (cls.sites_path / SITE).exists():
 			return
 		archive = tempfile.mkdtemp(prefix="kpibsc-lifecycle-archive-")
+		command = (
+			"drop-site",
+			SITE,
+			*cls.db_root(),
+			"--no-backup",
+			"--force",
+			"--archived-sites-path",
+			archive,
+		)
 		try:
-			cls.bench(
-				"drop-site",
-				SITE,
-				*cls.db_root(),
-				"--no-backup",
-				"--force",
-				"--archived-sites-path",
-				archive,
-				site=None,
-			)
+			for attempt in range(3):  # MariaDB may be restarting: wait and try again
+				if cls.bench(*command, site=None, check=attempt == 2).returncode == 0:
+					break
+				time.sleep(20)
 		finally:
 			shutil.rmtree(archive, ignore_errors=True)
 
