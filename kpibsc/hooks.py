@@ -70,6 +70,9 @@ has_permission = {
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_has_permission",
 }
 
+# a queued or failed recompute (services/recompute.py) outlives bench clear-cache
+persistent_cache_keys = ["kpibsc_recompute_status"]
+
 # Scheduled Tasks
 # ---------------
 
