@@ -95,10 +95,20 @@ doc_events = {
 		"after_delete": "kpibsc.kpibsc.services.work.task_changed",
 	},
 	"Project": {"validate": "kpibsc.kpibsc.services.work.validate_project"},
+	# Task saves ask "does any KPI count assigned tasks?" once per request: a KPI change resets it
+	"KPI": {
+		"on_change": "kpibsc.kpibsc.services.work.forget_assigned_scope",
+		"on_trash": "kpibsc.kpibsc.services.work.forget_assigned_scope",
+	},
 	# the KPI score in HRMS's own Appraisal, before HRMS computes its final score
 	"Appraisal": {"before_validate": "kpibsc.kpibsc.services.reviews.set_appraisal_kpi_score"},
 	# reviews made before the employee had a user pick the user up (workflow conditions)
 	"Employee": {"on_update": "kpibsc.kpibsc.services.reviews.sync_review_users"},
 	# a slip made before a KPI pay run lacks its Additional Salaries: say so
 	"Salary Slip": {"validate": "kpibsc.kpibsc.services.pay.check_salary_slip"},
+	# ... asked only for a company with a draft KPI pay run: the cached list follows the runs
+	"KPI Pay Run": {
+		"on_change": "kpibsc.kpibsc.services.pay.forget_draft_pay_runs",
+		"on_trash": "kpibsc.kpibsc.services.pay.forget_draft_pay_runs",
+	},
 }

@@ -732,8 +732,13 @@ def check_salary_slip(doc, method=None):
 	"""doc_events Salary Slip.validate: while a KPI pay run for the slip's dates is still a
 	draft, its pay is not on the slip yet. Saving warns; submitting is refused, since a
 	submitted slip would never receive it. (A draft slip picks the pay up by itself when
-	saved after the run is submitted: HRMS reads Additional Salaries on every save.)"""
+	saved after the run is submitted: HRMS reads Additional Salaries on every save.)
+
+	Without a query for a company that has no draft KPI pay run (`draft_pay_run_companies`,
+	cached): the slips of a payroll run cost nothing while no KPI pay run is being prepared."""
 	if not (doc.employee and doc.start_date and doc.end_date):
+		return
+	if doc.get("company") and doc.company not in draft_pay_run_companies():
 		return
 	run = frappe.qb.DocType("KPI Pay Run")
 	row = frappe.qb.DocType("KPI Pay Run Employee")
@@ -757,6 +762,29 @@ def check_salary_slip(doc, method=None):
 	if doc.docstatus == 1:
 		frappe.throw(message, exc=PayRunError, title=_("KPI Pay Missing"))
 	frappe.msgprint(message, title=_("KPI Pay Missing"), indicator="orange")
+
+
+DRAFT_PAY_RUN_COMPANIES = "kpibsc:draft_pay_run_companies"
+
+
+def draft_pay_run_companies() -> list[str]:
+	"""Companies with a draft KPI pay run: one query, then Frappe's cache until a pay run is
+	saved, submitted, cancelled or deleted (`forget_draft_pay_runs`)."""
+	return frappe.cache.get_value(
+		DRAFT_PAY_RUN_COMPANIES,
+		generator=lambda: frappe.get_all(
+			"KPI Pay Run", filters={"docstatus": 0}, pluck="company", distinct=True
+		),
+	)
+
+
+def forget_draft_pay_runs(doc=None, method=None):
+	"""doc_events KPI Pay Run.on_change / on_trash, and again when that transaction ends, so a
+	list read by another request before the commit is not kept."""
+	frappe.cache.delete_value(DRAFT_PAY_RUN_COMPANIES)
+	if doc is not None:
+		frappe.db.after_commit.add(forget_draft_pay_runs)
+		frappe.db.after_rollback.add(forget_draft_pay_runs)
 
 
 def with_submitted_slips(run, employees: list[str]) -> dict[str, str]:

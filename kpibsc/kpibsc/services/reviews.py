@@ -5,6 +5,8 @@ One path for one review or a cycle of thousands: reviews are scored as a frame b
 engine (`engine/reviews.py`, `engine/bands.py`); a single review is a frame of one row.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,8 @@ FIRST_STATE, MANAGER_STATE, HR_STATE, APPROVED_STATE = (
 )
 COMPETENCIES_ONLY = "Competencies Only"
 BACKGROUND_THRESHOLD = 50
+# `kpi_score` as a name in an Appraisal Cycle's final score formula
+KPI_SCORE_NAME = re.compile(r"\bkpi_score\b")
 
 
 class NoScorecardError(frappe.ValidationError):
@@ -541,12 +545,63 @@ def nan_to_none(value):
 def set_appraisal_kpi_score(doc, method=None):
 	"""doc_events Appraisal.before_validate: the KPI score of the appraisal's period, so the
 	Appraisal Cycle's final score formula can use `kpi_score` (HRMS evaluates that formula
-	with the appraisal's own fields) and HR see it without typing it."""
-	start, end = doc.get("start_date"), doc.get("end_date")
-	if not (start and end) and doc.get("appraisal_cycle"):
-		start, end = frappe.db.get_value("Appraisal Cycle", doc.appraisal_cycle, ["start_date", "end_date"])
-	if not (doc.employee and start and end):
+	with the appraisal's own fields) and HR see it without typing it.
+
+	Only for a cycle whose formula uses `kpi_score`: for any other cycle it returns before any
+	query (the cycle comes from Frappe's document cache, which HRMS's own validation reads
+	too). A bulk creation reads the scores of all the cycle's appraisees at once."""
+	if not (doc.employee and doc.get("appraisal_cycle")):
 		return
-	score = kpi_scores([doc.employee], [start], [end]).iloc[0]
-	doc.kpi_scorecard = score.scorecard
-	doc.kpi_score = nan_to_none(score.kpi_score)
+	cycle = frappe.get_cached_doc("Appraisal Cycle", doc.appraisal_cycle)
+	if not cycle_uses_kpi_score(cycle):
+		return
+	start, end = doc.get("start_date") or cycle.start_date, doc.get("end_date") or cycle.end_date
+	if not (start and end):
+		return
+	doc.kpi_scorecard, doc.kpi_score = appraisal_kpi_score(cycle, doc.employee, start, end)
+
+
+def cycle_uses_kpi_score(cycle) -> bool:
+	return bool(
+		cycle.calculate_final_score_based_on_formula
+		and KPI_SCORE_NAME.search(cycle.final_score_formula or "")
+	)
+
+
+def appraisal_kpi_score(cycle, employee: str, start, end) -> tuple[str | None, float | None]:
+	"""(scorecard, KPI score) of one appraisal. The first appraisal of a cycle in a request
+	reads its own employee's; a second one (HRMS's Create Appraisals, a Data Import) reads
+	those of every appraisee of the cycle in the same two queries, kept for the request."""
+	cache = appraisal_score_cache()
+	key = (cycle.name, str(cycle.modified), str(getdate(start)), str(getdate(end)))
+	entry = cache.get(key)
+	if entry and employee in entry["scores"]:
+		return entry["scores"][employee]
+	employees = [employee]
+	if entry and not entry["bulk"]:
+		employees = list(dict.fromkeys([employee, *(row.employee for row in cycle.appraisees)]))
+	frame = kpi_scores(employees, [start] * len(employees), [end] * len(employees))
+	scores = {
+		row.employee: (row.scorecard, nan_to_none(row.kpi_score)) for row in frame.itertuples(index=False)
+	}
+	if entry:
+		entry["bulk"] = True
+		entry["scores"].update(scores)
+	else:
+		cache[key] = {"bulk": False, "scores": scores}
+	return scores[employee]
+
+
+def appraisal_score_cache() -> dict:
+	"""Request-scoped: dropped when the transaction ends, so scores recomputed later are read
+	again (a new request or job starts with empty flags anyway)."""
+	cache = frappe.local.flags.kpibsc_appraisal_scores
+	if cache is None:
+		cache = frappe.local.flags.kpibsc_appraisal_scores = {}
+		frappe.db.after_commit.add(drop_appraisal_score_cache)
+		frappe.db.after_rollback.add(drop_appraisal_score_cache)
+	return cache
+
+
+def drop_appraisal_score_cache():
+	frappe.local.flags.pop("kpibsc_appraisal_scores", None)

@@ -37,6 +37,8 @@ TASK_FIELDS_THAT_COUNT = (
 	"kpi",
 )
 CLOSED_TASK_STATUSES = ("Completed", "Cancelled")
+# The Task fields that tie a task to kpibsc.
+TASK_LINK_FIELDS = ("kpi_scorecard", "kpi", "strategic_objective")
 
 
 class TaskLinkError(frappe.ValidationError):
@@ -47,7 +49,10 @@ class TaskLinkError(frappe.ValidationError):
 
 
 def validate_task(doc, method=None):
-	"""doc_events Task.validate: the KPI links must be ones this user may make."""
+	"""doc_events Task.validate: the KPI links must be ones this user may make. A task with no
+	KPI links (most tasks) returns at once."""
+	if flt(doc.get("kpi_weight")) >= 0 and not any(doc.get(field) for field in TASK_LINK_FIELDS):
+		return
 	if flt(doc.get("kpi_weight")) < 0:
 		frappe.throw(
 			_("KPI Weight cannot be negative. Use 0 for a task that should not count."),
@@ -56,9 +61,7 @@ def validate_task(doc, method=None):
 		)
 	if doc.get("kpi") and not doc.get("kpi_scorecard"):
 		frappe.throw(_("Choose the KPI Scorecard the KPI belongs to."), exc=TaskLinkError)
-	links_changed = doc.is_new() or any(
-		doc.has_value_changed(field) for field in ("kpi_scorecard", "kpi", "strategic_objective")
-	)
+	links_changed = doc.is_new() or any(doc.has_value_changed(field) for field in TASK_LINK_FIELDS)
 	if doc.get("kpi_scorecard") and (links_changed or doc.has_value_changed("exp_end_date")):
 		check_scorecard_item(doc)
 	if doc.get("strategic_objective") and links_changed:
@@ -185,14 +188,19 @@ def check_company(doc, company: str, what: str):
 
 
 def task_changed(doc, method=None):
-	"""doc_events Task.on_update / after_delete: recompute the scorecards the task counts for."""
+	"""doc_events Task.on_update / after_delete: recompute the scorecards the task counts for.
+
+	Without a query when the task counts for no scorecard: it links none, it was just inserted
+	(no ToDo assigns it yet: assignment rules run after this hook) or no KPI counts the tasks
+	of its assignees (read once per request)."""
 	if doc.flags.skip_kpi_recompute:  # bulk loaders recompute once at the end
 		return
 	before = doc.get_doc_before_save() if method != "after_delete" else None
 	if before and not any(doc.get(field) != before.get(field) for field in TASK_FIELDS_THAT_COUNT):
 		return
 	scorecards = {doc.get("kpi_scorecard"), before.get("kpi_scorecard") if before else None}
-	scorecards |= set(assigned_scorecards([doc.name]))
+	if not doc.flags.in_insert and assigned_scope_in_use():
+		scorecards |= set(assigned_scorecards([doc.name]))
 	scorecards = [name for name in scorecards if name]
 	if scorecards:
 		recompute_after_commit(task_based_scorecards(scorecards))
@@ -257,6 +265,24 @@ def assigned_scorecards(tasks: list[str]) -> list[str]:
 		)
 		.run(pluck=True)
 	)
+
+
+def assigned_scope_in_use() -> bool:
+	"""Whether any KPI counts the tasks assigned to an employee: read once per request (or
+	job, or transaction) and forgotten when a KPI is saved or deleted (`forget_assigned_scope`)."""
+	flags = frappe.local.flags
+	if flags.kpibsc_assigned_scope is None:
+		flags.kpibsc_assigned_scope = bool(
+			frappe.db.exists("KPI", {"data_source": "Task Based", "task_scope": ASSIGNED})
+		)
+		frappe.db.after_commit.add(forget_assigned_scope)
+		frappe.db.after_rollback.add(forget_assigned_scope)
+	return flags.kpibsc_assigned_scope
+
+
+def forget_assigned_scope(doc=None, method=None):
+	"""doc_events KPI.on_change / on_trash, and the end of the transaction."""
+	frappe.local.flags.pop("kpibsc_assigned_scope", None)
 
 
 def task_based_scorecards(scorecards: list[str]) -> list[str]:
