@@ -28,6 +28,7 @@ from kpibsc.tests.factories import (
 	scorecard_doc,
 	user_with_roles,
 )
+from kpibsc.tests.http import call, method
 
 HEAD = "kpi.xl.head@example.com"
 SELLER = "kpi.xl.seller@example.com"
@@ -267,6 +268,37 @@ class TestSpreadsheets(KPITestCase):
 		with self.assertRaises(SpreadsheetError) as refused:
 			upload_actuals(content=encoded(workbook))
 		self.assertEqual(refused.exception.errors[0][0], f"Actuals!G{rows[(self.seller2, 'XL-REV')]}")
+
+	def test_over_http_refusals_write_nothing(self):
+		"""Through Frappe's request handling, as the desk's buttons call them."""
+		module = "kpibsc.kpibsc.services.spreadsheets"
+		targets = downloaded(download_targets, scorecard=self.cards[self.seller])
+		targets.worksheets[0]["E6"] = 9999
+		reply = call(
+			SELLER,
+			"POST",
+			method(f"{module}.upload_targets"),
+			{"scorecard": self.cards[self.seller], "content": encoded(targets)},
+		)
+		self.assertEqual(reply.status, 403, reply.text[:300])  # nobody sets their own targets
+		frappe.set_user(HEAD)
+		actuals = downloaded(download_actuals, department=self.sales, period_start=str(JANUARY))
+		frappe.set_user("Administrator")
+		sheet = actuals.worksheets[0]
+		sheet.cell(FIRST_ROW, 7).value = 1000
+		sheet.append([self.operator, "", "XL-REV", "", "", "", 5])
+		reply = call(HEAD, "POST", method(f"{module}.upload_actuals"), {"content": encoded(actuals)})
+		self.assertEqual(reply.status, 417, reply.text[:300])
+		self.assertIn(f"Actuals!A{sheet.max_row}", reply.text)
+		self.assertEqual(
+			frappe.db.count("KPI Measurement", {"scorecard": ("in", list(self.cards.values()))}), 0
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				"KPI Scorecard Item", {"parent": self.cards[self.seller], "kpi": "XL-REV"}, "target"
+			),
+			1200,
+		)
 
 	def actuals(self, employee: str) -> dict[str, tuple]:
 		name = frappe.db.get_value("KPI Measurement", {"scorecard": self.cards[employee]}, "name")

@@ -12,6 +12,8 @@ reported the same way.
 import base64
 import io
 import math
+import re
+import unicodedata
 from datetime import date, datetime
 
 import frappe
@@ -46,7 +48,7 @@ def download_targets(scorecard: str):
 	"""The scorecard's items × periods as an Excel template."""
 	doc = frappe.get_doc("KPI Scorecard", scorecard)
 	doc.check_permission("read")
-	_send(targets_workbook(doc), _("Targets {0}").format(doc.name))
+	_send(targets_workbook(doc), f"targets {doc.name}")
 
 
 @frappe.whitelist(methods=["POST"])
@@ -82,7 +84,7 @@ def download_actuals(department: str, period_start: str):
 		)
 	_send(
 		actuals_workbook(department, period_start, scorecards),
-		_("Actuals {0} {1}").format(department, period_start.isoformat()),
+		f"actuals {department} {period_start.isoformat()}",
 	)
 
 
@@ -212,6 +214,7 @@ def targets_workbook(doc):
 		row = FIRST_ROW + offset
 		kpi = kpis.get(item.kpi) or frappe._dict(precision=2)
 		number_format = "#,##0" if kpi.precision == 0 else "#,##0.00"
+		# translated at runtime: the aggregations are KPI select options, in the catalogue
 		values = [item.kpi, item.kpi_name, item.unit, _(item.aggregation or ""), flt(item.target)]
 		for column, value in enumerate(values, start=1):
 			sheet.cell(row, column, value)
@@ -361,17 +364,21 @@ def _same(value: float, stored) -> bool:
 
 # -- actuals ------------------------------------------------------------------------------------
 
-ACTUAL_HEADERS = (
-	"Employee",
-	"Employee Name",
-	"KPI",
-	"KPI Name",
-	"Unit",
-	"Target",
-	"Actual",
-	"Comment",
-	"Status",
-)
+
+def actual_headers() -> list[str]:
+	return [
+		_("Employee"),
+		_("Employee Name"),
+		_("KPI"),
+		_("KPI Name"),
+		_("Unit"),
+		_("Target"),
+		_("Actual"),
+		_("Comment"),
+		_("Status"),
+	]
+
+
 ACTUAL_COLUMN = 7
 COMMENT_COLUMN = 8
 
@@ -394,7 +401,7 @@ def actuals_workbook(department: str, period_start: date, scorecards: list[dict]
 			"it empty when not measured. Approved rows cannot be changed."
 		),
 	)
-	_header_row(sheet, [_(header) for header in ACTUAL_HEADERS])
+	_header_row(sheet, actual_headers())
 	employees = {row.name: row for row in scorecards}
 	row = FIRST_ROW
 	for item in items:
@@ -500,7 +507,7 @@ def apply_actuals(workbook) -> dict:
 			# the stored measurement's rule, or the one the upload would create; an approved one
 			# is only read (changing it is refused below)
 			ptype = "create" if not doc.name else ("write" if doc.docstatus == 0 else "read")
-			if not doc.has_permission(ptype):
+			if not frappe.has_permission("KPI Measurement", ptype, doc=doc):  # quietly: reported per cell
 				refused.add(card.name)
 				_error(errors, sheet, employee_cell, _refusal(employee))
 				continue
@@ -526,7 +533,9 @@ def apply_actuals(workbook) -> dict:
 				sheet,
 				actual_cell.coordinate,
 				_("The actual of {0} is computed ({1}), not typed.").format(
-					frappe.bold(code), _(kpis[code].data_source)
+					frappe.bold(code),
+					# translated at runtime: data sources are KPI select options, in the catalogue
+					_(kpis[code].data_source),
 				),
 			)
 			continue
@@ -814,6 +823,8 @@ def _date_format() -> str:
 def _send(workbook, name: str):
 	stream = io.BytesIO()
 	workbook.save(stream)
-	frappe.response["filename"] = f"{frappe.scrub(name).replace('/', '-')}.xlsx"
+	# an ASCII name: the Content-Disposition header carries no other
+	ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+	frappe.response["filename"] = "{}.xlsx".format(re.sub(r"[^A-Za-z0-9-]+", "_", ascii_name).strip("_"))
 	frappe.response["filecontent"] = stream.getvalue()
 	frappe.response["type"] = "binary"
