@@ -18,6 +18,7 @@ from frappe.utils import date_diff, flt, format_date, getdate, strip_html
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.pay import band_lookup, compute_pay
+from kpibsc.kpibsc.services import additional_salary
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 from kpibsc.kpibsc.services.reviews import band_scale, get_settings, kpi_scores
 
@@ -571,12 +572,16 @@ class Payout:
 
 def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payout:
 	"""One submitted Additional Salary per employee and non-zero component, referencing the
-	run, through HRMS's own document (its validations included) — only those the run does not
-	have yet, so a retry makes what a failed attempt left out and never a second one.
+	run, with HRMS's validations — only those the run does not have yet, so a retry makes what
+	a failed attempt left out and never a second one.
 
-	Each employee's are made together or not at all (a savepoint per employee): one employee
-	HRMS refuses does not stop the others. The run's row is locked first, so two attempts at
-	the same run (a job and a retry) take turns."""
+	Each employee's are made together or not at all: one employee HRMS refuses does not stop the
+	others. In bulk (`services/additional_salary`: HRMS's rules for all rows in a few queries,
+	multi-row inserts) unless something else on the site acts on Additional Salaries
+	(`bulk_allowed`), or for an employee with a draft of the run to submit: then through HRMS's
+	document, a savepoint per employee. The run's row is locked first, so two attempts at the
+	same run (a job and a retry) take turns; nothing is committed here, so an attempt that
+	dies half-way leaves none of its Additional Salaries."""
 	frappe.db.get_value("KPI Pay Run", run_name, "name", for_update=True)
 	run = frappe.get_doc("KPI Pay Run", run_name)
 	if run.docstatus != 1:  # cancelled while a job waited: pay nothing
@@ -585,13 +590,53 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payo
 	todo = missing_additional_salaries(run, salary_components)
 	dates = payroll_dates(run, list(todo))
 	payout = Payout(employees=len(todo))
+	if additional_salary.bulk_allowed():
+		fresh = {
+			employee: work for employee, work in todo.items() if not any(draft for *_line, draft in work[1])
+		}
+		pay_in_bulk(run, fresh, dates, payout)
+		todo = {employee: work for employee, work in todo.items() if employee not in fresh}
+	pay_one_by_one(run, todo, dates, payout, show_progress)
+	payout.failed.sort(key=lambda failure: failure[0])
+	return payout
+
+
+def pay_in_bulk(run, todo: dict[str, tuple], dates: dict, payout: Payout):
+	"""HRMS's refusals for every line at once; an employee with a refused line gets none."""
+	rows = [
+		{
+			"employee": employee,
+			"company": run.company,
+			"currency": run.currency,
+			"salary_component": component,
+			"amount": amount,
+			"payroll_date": dates[employee],
+			"overwrite_salary_structure_amount": 1,
+			"ref_doctype": "KPI Pay Run",
+			"ref_docname": run.name,
+		}
+		for employee, (_name, lines) in todo.items()
+		for component, amount, _draft in lines
+	]
+	refused = {}
+	for row, why in zip(rows, additional_salary.refusals(rows), strict=True):
+		if why:
+			refused.setdefault(row["employee"], why)
+	accepted = [row for row in rows if row["employee"] not in refused]
+	additional_salary.insert_submitted(accepted)
+	payout.created += len(accepted)
+	payout.failed.extend((employee, todo[employee][0], why) for employee, why in refused.items())
+
+
+def pay_one_by_one(run, todo: dict[str, tuple], dates: dict, payout: Payout, show_progress: bool):
+	"""Through HRMS's document, each employee's inside a savepoint."""
 	done = 0
 	for employee, (employee_name, lines) in todo.items():
 		frappe.db.savepoint(PAYOUT_SAVEPOINT)
 		messages = len(frappe.local.message_log)
 		try:
 			for component, amount, draft in lines:
-				additional_salary = (
+				document = (
 					frappe.get_doc("Additional Salary", draft)
 					if draft
 					else frappe.get_doc(
@@ -609,8 +654,8 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payo
 						}
 					).insert(ignore_permissions=True)
 				)
-				additional_salary.flags.ignore_permissions = True  # the run's submitter decided
-				additional_salary.submit()
+				document.flags.ignore_permissions = True  # the run's submitter decided
+				document.submit()
 		except Exception as error:
 			frappe.db.rollback(save_point=PAYOUT_SAVEPOINT)
 			del frappe.local.message_log[messages:]  # the reason goes on the run, once
@@ -627,7 +672,6 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payo
 				doctype="KPI Pay Run",
 				docname=run.name,
 			)
-	return payout
 
 
 def missing_additional_salaries(run, salary_components: dict[str, str]) -> dict[str, tuple]:
@@ -715,11 +759,15 @@ def record_failure(run_name: str, error: Exception):
 
 
 def cancel_additional_salaries(run_name: str) -> int:
+	"""HRMS's cancel of the run's submitted Additional Salaries: refused while a submitted salary
+	slip pays one; in bulk unless something else on the site acts on them."""
 	names = frappe.get_all(
 		"Additional Salary",
 		filters={"ref_doctype": "KPI Pay Run", "ref_docname": run_name, "docstatus": 1},
 		pluck="name",
 	)
+	if additional_salary.bulk_allowed():
+		return additional_salary.cancel_submitted(names)
 	for name in names:
 		frappe.get_doc("Additional Salary", name).cancel()
 	return len(names)

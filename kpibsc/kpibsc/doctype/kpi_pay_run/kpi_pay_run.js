@@ -28,7 +28,8 @@ frappe.ui.form.on("KPI Pay Run", {
 				__("View")
 			);
 		}
-		if (frm.doc.docstatus === 1 && frm.doc.status === "Failed" && frm.perm[0]?.submit) {
+		// Queued too: a worker that died leaves the run Queued with nothing made (the server refuses while the job lives)
+		if (frm.doc.docstatus === 1 && ["Failed", "Queued"].includes(frm.doc.status) && frm.perm[0]?.submit) {
 			frm.add_custom_button(__("Retry"), () =>
 				frm
 					.call({

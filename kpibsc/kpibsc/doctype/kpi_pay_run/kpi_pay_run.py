@@ -2,6 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, format_date, getdate
+from frappe.utils.background_jobs import is_job_enqueued
 
 from kpibsc.kpibsc.permissions import keep_stored_values, stored_document
 from kpibsc.kpibsc.services import pay
@@ -35,12 +36,15 @@ class KPIPayRun(Document):
 			)
 		self.db_set("status", "Submitted")
 
+	def job_id(self) -> str:
+		return f"kpibsc-pay-run-{self.name}"
+
 	def enqueue_additional_salaries(self):
 		frappe.enqueue(
 			"kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.run_additional_salaries",
 			queue="long",
 			timeout=3600,
-			job_id=f"kpibsc-pay-run-{self.name}",
+			job_id=self.job_id(),
 			deduplicate=True,
 			enqueue_after_commit=True,
 			run=self.name,
@@ -74,7 +78,16 @@ class KPIPayRun(Document):
 		"""Make the Additional Salaries a failed run is still missing — only those, so nobody
 		gets a second one — on the stored run; in the background when there are many."""
 		run = stored_document(self, "submit")
-		if run.docstatus != 1 or run.status != "Failed":
+		if run.docstatus == 1 and run.status == "Queued" and is_job_enqueued(run.job_id()):
+			frappe.throw(
+				_(
+					"The Additional Salaries of this pay run are being made in the background. Wait for that job to finish."
+				),
+				exc=pay.PayRunError,
+			)
+		# Queued with no job left: the worker died before its transaction was committed, so
+		# none of that attempt's Additional Salaries exist; retrying resumes the run
+		if run.docstatus != 1 or run.status not in ("Failed", "Queued"):
 			frappe.throw(
 				_("Only a submitted pay run whose status is Failed can be retried; this one is {0}.").format(
 					_(run.status)  # translated at runtime: the status options are in the catalogue

@@ -736,6 +736,259 @@ class TestKPIPayRun(KPITestCase):
 		with self.assertRaises(frappe.PermissionError):
 			run.retry()
 
+	# -- Additional Salaries in bulk, as HRMS's document makes them (#19) ----------------------
+
+	def submitted_unpaid_run(self):
+		"""A submitted run whose Additional Salaries are not made yet (left to the job)."""
+		run = self.make_run()
+		with patch.object(pay_service, "make_additional_salaries", return_value=pay_service.Payout()):
+			run.submit()
+		return run
+
+	def paid_rows(self, run) -> dict:
+		"""(employee, component) -> every column of the run's Additional Salary, and its Versions."""
+		rows = frappe.db.sql(
+			"select * from `tabAdditional Salary` where ref_doctype = 'KPI Pay Run' and ref_docname = %s",
+			run.name,
+			as_dict=True,
+		)
+		versions = frappe.get_all(
+			"Version",
+			filters={
+				"ref_doctype": "Additional Salary",
+				"docname": ("in", [row.name for row in rows] or [""]),
+			},
+			fields=["docname", "data", "owner"],
+			order_by="creation",
+		)
+		return {
+			(row.employee, row.salary_component): {
+				**row,
+				"versions": [(v.data, v.owner) for v in versions if v.docname == row.name],
+			}
+			for row in rows
+		}
+
+	def payout_by(self, run, bulk: bool, action=None) -> dict:
+		"""The run's Additional Salaries made (and `action`ed) by one path, then rolled back."""
+		frappe.db.savepoint("kpibsc_path")
+		try:
+			with (
+				patch.object(pay_service.additional_salary, "bulk_allowed", return_value=bulk),
+				# Frappe writes no Version rows under tests; here the document path must, as it
+				# does on a site, so that the bulk path's Versions are compared too
+				patch.dict(frappe.flags, {"in_test": False}),
+			):
+				payout = pay_service.make_additional_salaries(run.name)
+				self.assertEqual((payout.created, payout.failed), (8, []))
+				if action:
+					action()
+			return self.paid_rows(run)
+		finally:
+			frappe.db.rollback(save_point="kpibsc_path")
+
+	def assert_same_rows(self, documents: dict, bulk: dict):
+		self.assertEqual(set(documents), set(bulk))
+		self.assertEqual(len(documents), 8)
+		for key, document in documents.items():
+			bulk_row = bulk[key]
+			for field in ("name", "creation", "modified"):
+				document.pop(field)
+				bulk_row.pop(field)
+			self.assertEqual(bulk_row, document, key)
+
+	def test_bulk_additional_salaries_equal_hrms_documents(self):
+		self.assertTrue(pay_service.additional_salary.bulk_allowed())  # nothing else listens here
+		run = self.submitted_unpaid_run()
+		documents = self.payout_by(run, bulk=False)
+		bulk = self.payout_by(run, bulk=True)
+		# same names from the same series (the counter is rolled back with the rows)
+		self.assertEqual(
+			sorted(row["name"] for row in documents.values()), sorted(row["name"] for row in bulk.values())
+		)
+		an = self.people["kpi.pay.an@example.com"]
+		p1 = documents[(an, components()["p1"])]
+		self.assertEqual(
+			(p1["docstatus"], p1["naming_series"], p1["type"]), (1, "HR-ADS-.YY.-.MM.-", "Earning")
+		)
+		self.assertEqual(
+			p1["versions"],
+			[
+				(
+					'{"added":[],"changed":[["docstatus",0,1]],"data_import":null,"removed":[],"row_changed":[],"updater_reference":null}',
+					"Administrator",
+				)
+			],
+		)
+		# every column but name, creation and modified, and the Version rows
+		self.assert_same_rows(documents, bulk)
+
+		# cancelled: docstatus 2 and a second Version, as HRMS's cancel leaves them
+		cancel = lambda: pay_service.cancel_additional_salaries(run.name)  # noqa: E731
+		cancelled = self.payout_by(run, bulk=False, action=cancel)
+		self.assertEqual({row["docstatus"] for row in cancelled.values()}, {2})
+		self.assert_same_rows(cancelled, self.payout_by(run, bulk=True, action=cancel))
+
+		# the bulk rows on Payroll Entry's slips: exactly the register
+		with self.assertQueryCount(30):  # a fixed number of queries, not per employee
+			payout = pay_service.make_additional_salaries(run.name)
+		self.assertEqual(payout.created, 8)
+		slips = self.payroll_slips()
+		names = components()
+		for row in run.employees:
+			expected = {names[key]: row.get(key) for key in ("p1", "p2", "p3") if row.get(key)}
+			self.assertEqual(slips[row.employee], expected, row.employee)
+
+		# a submitted slip pays them: cancelling the run is refused, as HRMS refuses it
+		slip = frappe.get_doc("Salary Slip", {"employee": an, "start_date": JAN[0]})
+		slip.submit()
+		run.reload()
+		frappe.db.savepoint("kpibsc_cancel")  # what the request's rollback does
+		with self.assertRaises(frappe.LinkExistsError):
+			run.cancel()
+		frappe.db.rollback(save_point="kpibsc_cancel")
+		self.assertEqual(frappe.db.count("Additional Salary", {"ref_docname": run.name, "docstatus": 1}), 8)
+		slip.reload()
+		slip.cancel()
+		run.reload()
+		run.cancel()
+		self.assertEqual(frappe.db.count("Additional Salary", {"ref_docname": run.name, "docstatus": 1}), 0)
+		# and the duplicate rule sees cancelled ones as HRMS does: the amended run pays again
+		amended = frappe.copy_doc(run)
+		amended.amended_from = run.name
+		amended.docstatus = 0
+		amended.insert()
+		amended.submit()
+		self.assertEqual(
+			frappe.db.count("Additional Salary", {"ref_docname": amended.name, "docstatus": 1}), 8
+		)
+
+	def hrms_refusal(self, row: dict) -> str | None:
+		"""What HRMS's document says to `row` (inserted and submitted, then rolled back)."""
+		frappe.db.savepoint("kpibsc_hrms_says")
+		messages = len(frappe.local.message_log)
+		try:
+			frappe.get_doc({"doctype": "Additional Salary", **row}).insert().submit()
+		except Exception as error:
+			return pay_service.reason(error)
+		finally:
+			frappe.db.rollback(save_point="kpibsc_hrms_says")
+			del frappe.local.message_log[messages:]
+		return None
+
+	def test_bulk_refuses_what_hrms_refuses(self):
+		an, binh, cuong = (self.people[email] for email in PEOPLE)
+		names = components()
+		row = {
+			"employee": an,
+			"company": TEST_COMPANY,
+			"currency": "VND",
+			"salary_component": names["p1"],
+			"amount": 1_000,
+			"payroll_date": JAN[1],
+			"overwrite_salary_structure_amount": 1,
+			"ref_doctype": "KPI Pay Run",
+			"ref_docname": self.submitted_unpaid_run().name,
+		}
+		inactive = make_kpi_employee("kpi.pay.inactive@example.com", self.department)
+		self.assign(inactive)
+		frappe.db.set_value("Employee", inactive, "status", "Inactive")
+		frappe.db.set_value("Employee", binh, "relieving_date", "2025-01-20")
+		self.clash(an)  # January's P1 of An, overwriting, typed by hand
+		frappe.get_doc(  # a recurring P3 of An over the first quarter, overwriting
+			{
+				"doctype": "Additional Salary",
+				"employee": an,
+				"company": TEST_COMPANY,
+				"currency": "VND",
+				"salary_component": names["p3"],
+				"amount": 5,
+				"is_recurring": 1,
+				"from_date": "2025-01-01",
+				"to_date": "2025-03-31",
+				"overwrite_salary_structure_amount": 1,
+			}
+		).insert().submit()
+		elsewhere = "_Test KPI Other Company Pay"
+		if not frappe.db.exists("Salary Component", elsewhere):
+			frappe.get_doc(  # accounts only for another company
+				{
+					"doctype": "Salary Component",
+					"salary_component": elsewhere,
+					"salary_component_abbr": "TKOC",
+					"type": "Deduction",
+					"accounts": [{"company": "_Test Company"}],
+				}
+			).insert()
+		cases = {
+			# case: (changes to the row, refused?)
+			"a good row": ({"salary_component": names["p2"]}, False),
+			"inactive employee": ({"employee": inactive}, True),
+			"payroll date before joining": ({"employee": cuong, "payroll_date": "2025-01-10"}, True),
+			"payroll date after relieving": ({"employee": binh, "payroll_date": JAN[1]}, True),
+			"no salary structure": ({"employee": self.unassigned}, True),
+			"an overwrite of the component on that date exists": ({}, True),
+			"a recurring overwrite covers the date": ({"salary_component": names["p3"]}, True),
+			"no overwrite, so no duplicate rule": ({"overwrite_salary_structure_amount": 0}, False),
+			"a component of another company (HRMS does not check)": (
+				{"salary_component": elsewhere},
+				False,
+			),
+			# Frappe's link check lets a missing link through when fields are fetched from it
+			"no such component (Frappe does not check)": (
+				{"salary_component": "_Test KPI No Such Component"},
+				False,
+			),
+			"no such currency": ({"currency": "_Test KPI No Such Currency"}, True),
+			"negative amount": ({"salary_component": names["p2"], "amount": -1}, True),
+		}
+		for case, (changes, refused) in cases.items():
+			bad = {**row, **changes}
+			expected = self.hrms_refusal(bad)
+			self.assertEqual(bool(expected), refused, f"{case}: {expected}")
+			self.assertEqual(pay_service.additional_salary.refusals([bad]), [expected], case)
+		# all at once, as a run checks them: the same answers, in a fixed number of queries
+		rows = [{**row, **changes} for changes, _refused in cases.values()]
+		with self.assertQueryCount(8):
+			together = pay_service.additional_salary.refusals(rows)
+		self.assertEqual([bool(why) for why in together], [refused for _changes, refused in cases.values()])
+
+	def test_interrupted_payout_leaves_none_and_is_resumed(self):
+		run = self.submitted_unpaid_run()
+		frappe.db.savepoint("kpibsc_before_job")
+		rollback = frappe.db.rollback
+
+		def job_rollback(*args, save_point=None, **kwargs):  # the job's rollback, inside the test's
+			return rollback(save_point=save_point or "kpibsc_before_job")
+
+		# the job dies after writing the Additional Salaries, before their Versions
+		with (
+			patch.object(
+				pay_service.additional_salary, "insert_versions", side_effect=RuntimeError("worker lost")
+			),
+			patch.object(frappe.db, "rollback", job_rollback),
+		):
+			run_additional_salaries(run.name)
+		run.reload()
+		self.assertEqual(run.status, "Failed")
+		self.assertIn("worker lost", run.error_message)
+		self.assertFalse(frappe.db.exists("Additional Salary", {"ref_docname": run.name}))
+		self.assertEqual(run.retry(), {"created": 8, "failed": 0})
+		self.assertEqual(len(set(self.made_for(run))), 8)
+
+		# a worker killed outright runs no handler: its transaction is never committed, so the
+		# run stays Queued with nothing made. Retry waits while the job lives, then resumes
+		frappe.db.rollback(save_point="kpibsc_before_job")
+		run.reload()
+		run.db_set("status", "Queued")
+		with patch("kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.is_job_enqueued", return_value=True):
+			with self.assertRaises(PayRunError):
+				run.retry()
+		self.assertFalse(frappe.db.exists("Additional Salary", {"ref_docname": run.name}))
+		with patch("kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run.is_job_enqueued", return_value=False):
+			self.assertEqual(run.retry(), {"created": 8, "failed": 0})
+		self.assertEqual((run.status, len(set(self.made_for(run)))), ("Submitted", 8))
+
 
 def refuse_full_rollback(rollback):
 	"""frappe.db.rollback for the Payroll Entry submit: a rollback to a savepoint goes through,
