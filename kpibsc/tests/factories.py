@@ -15,7 +15,26 @@ TEST_ABBR = "_TKC"
 YEAR = 2025
 
 
+def make_fiscal_year(year: int) -> None:
+	"""A calendar fiscal year for `year` unless one already touches it: payroll needs one, and a
+	site set up for another year (one holding the demo, say) has none for the test years."""
+	start, end = f"{year}-01-01", f"{year}-12-31"
+	if not frappe.db.exists(
+		"Fiscal Year", {"year_start_date": ("<=", end), "year_end_date": (">=", start), "disabled": 0}
+	):
+		frappe.get_doc(
+			{
+				"doctype": "Fiscal Year",
+				"year": f"_Test KPI {year}",
+				"year_start_date": start,
+				"year_end_date": end,
+			}
+		).insert(ignore_permissions=True)
+
+
 def make_company(name: str = TEST_COMPANY, abbr: str = TEST_ABBR) -> str:
+	for year in (YEAR - 1, YEAR):  # the test year and the one before (December reviews)
+		make_fiscal_year(year)
 	if not frappe.db.exists("Company", name):
 		frappe.get_doc(
 			{
