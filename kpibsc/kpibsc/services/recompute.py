@@ -396,10 +396,14 @@ def scoring_columns(frame: pd.DataFrame, actual: str, target: str) -> dict:
 
 	lower, upper = own_or_kpi("lower_bound", "kpi_lower"), own_or_kpi("upper_bound", "kpi_upper")
 	no_band = (lower.fillna(0) == 0) & (upper.fillna(0) == 0)
+	# A period the phasing left without a target (8 customers a year in whole units leaves
+	# four months at 0) has nothing to compare against: it is not scored, and its actual
+	# still counts in the year to date. A zero item target is refused when the item is saved.
+	nothing_to_reach = (frame["method"] == "Higher is Better") & (frame[target].fillna(0) == 0)
 	return {
 		"label": frame["label"].to_numpy(dtype=object),
 		"method": frame["method"].to_numpy(dtype=object),
-		"actual": frame[actual].to_numpy(dtype=float),
+		"actual": frame[actual].where(~nothing_to_reach).to_numpy(dtype=float),
 		"target": frame[target].to_numpy(dtype=float),
 		"lower": lower.where(~no_band).to_numpy(dtype=float),
 		"upper": upper.where(~no_band).to_numpy(dtype=float),

@@ -199,3 +199,31 @@ class TestWholeNumbersAndPins(KPITestCase):
 		self.assertEqual(
 			targets_of(child, "W-CUST"), [("2025-01-01", 6, 1), ("2025-02-01", 5, 0), ("2025-03-01", 4, 0)]
 		)
+
+	def test_a_period_phased_to_zero_is_not_scored_and_counts_in_the_year(self):
+		"""8 customers a year in whole months leaves four months at 0: a customer won in such a
+		month is stored and counts in the year to date, but that month is not scored (the demo's
+		recompute stopped on it with 'the target is 0.0')."""
+		from kpibsc.kpibsc.services.recompute import recompute
+
+		card = scorecard_doc(
+			[{"kpi": "W-CUST", "weight": 100, "target": 8}], from_date="2025-01-01", to_date="2025-12-31"
+		).insert()
+		zero_months = [row.period_start for row in card.targets if row.target == 0]
+		self.assertEqual(len(zero_months), 4)
+		month = zero_months[0]
+		measurement = frappe.get_doc(
+			{"doctype": "KPI Measurement", "scorecard": card.name, "period_start": month}
+		)
+		measurement.fill_items()
+		measurement.items[0].actual = "1"
+		measurement.insert().submit()
+		recompute([card.name])
+		result = frappe.db.get_value(
+			"KPI Result",
+			{"scorecard": card.name, "node_type": "KPI", "period_start": month},
+			["actual", "has_actual", "status", "ytd_actual"],
+			as_dict=True,
+		)
+		self.assertEqual((result.actual, result.has_actual, result.status), (1, 1, "No Data"))
+		self.assertEqual(result.ytd_actual, 1)
