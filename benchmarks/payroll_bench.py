@@ -10,12 +10,17 @@ HRMS's Payroll Entry makes them (`frappe.get_doc(args).insert()` per employee, t
 `create_salary_slips_for_employees`, without its commit), first before the pay run,
 then, after rolling those back to a savepoint, after it. Everything is rolled back.
 
+`--additional-salaries bulk,document,bulk` times only the run's Additional Salaries (P1 and P2
+for everyone: 2 × N), by the bulk path and HRMS's document path interleaved in that order, and
+compares the rows both make.
+
     cd ~/frappe-bench/sites
     ../env/bin/python /path/to/kpibsc/benchmarks/payroll_bench.py --site test.localhost --employees 2000
 """
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -31,6 +36,8 @@ MONTH = ("2034-03-01", "2034-03-31")
 
 
 def setup(employees: list[str]):
+	if frappe.db.exists("KPI Pay Policy", {"policy_name": "Bench Policy 2034"}):
+		return  # committed by an earlier --commit-setup run on this site
 	holidays = "Bench Holidays 2034"
 	if not frappe.db.exists("Holiday List", holidays):
 		frappe.get_doc(
@@ -167,12 +174,73 @@ def register_figures(employees: list[str]) -> dict:
 	}
 
 
+def additional_salary_figures(paths: list[str]) -> dict:
+	"""A pay run's Additional Salaries (P1 and P2 for everyone) made by the bulk path and by
+	HRMS's document one at a time, in the order `paths` gives (interleaved), each rolled back
+	before the next, in the same transaction; every column but name, creation and modified of
+	the two paths' rows compared. Then the bulk cancel of the bulk rows."""
+	from unittest.mock import patch
+
+	from kpibsc.kpibsc.services import pay
+
+	run = frappe.get_doc(
+		{"doctype": "KPI Pay Run", "company": COMPANY, "from_date": MONTH[0], "to_date": MONTH[1]}
+	).insert()
+	run.get_employees()
+	with patch.object(pay, "make_additional_salaries", return_value=pay.Payout()):
+		run.submit()  # the job is not run: each path below does its work
+	timings, rows = {}, {}
+	for path in paths:
+		frappe.db.savepoint("before_payout")
+		with patch.object(pay.additional_salary, "bulk_allowed", return_value=path == "bulk"):
+			payout, seconds, queries = measure(lambda: pay.make_additional_salaries(run.name))
+		assert not payout.failed, payout.failed[:3]
+		timings.setdefault(path, []).append((round(seconds, 2), queries, payout.created))
+		rows[path] = frappe.db.sql(
+			"""select * from `tabAdditional Salary` where ref_docname = %s
+			order by employee, salary_component""",
+			run.name,
+			as_dict=True,
+		)
+		for row in rows[path]:
+			for field in ("name", "creation", "modified"):
+				row.pop(field)
+		versions = frappe.db.sql(
+			"""select count(*) from tabVersion where ref_doctype = 'Additional Salary' and docname in
+			(select name from `tabAdditional Salary` where ref_docname = %s)""",
+			run.name,
+		)[0][0]
+		timings[path][-1] += (versions,)
+		if path == "bulk" and "cancel" not in timings:
+			_count, cancel_s, cancel_q = measure(lambda: pay.cancel_additional_salaries(run.name))
+			timings["cancel"] = (round(cancel_s, 2), cancel_q, _count)
+		frappe.db.rollback(save_point="before_payout")
+	bulk_s = statistics.median(seconds for seconds, *_rest in timings["bulk"])
+	figures = {"order": paths, "runs (s, queries, made, versions)": timings, "bulk_median_s": bulk_s}
+	if "document" in rows:
+		document_s = statistics.median(seconds for seconds, *_rest in timings["document"])
+		figures["document_median_s"] = document_s
+		figures["ratio_document_over_bulk"] = round(document_s / bulk_s, 1)
+		figures["rows_equal"] = rows["bulk"] == rows["document"]
+	return figures
+
+
 def main():
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--employees", type=int, default=2000)
 	parser.add_argument(
 		"--register-only", action="store_true", help="time the register and its day count, not the payroll"
+	)
+	parser.add_argument(
+		"--commit-setup",
+		action="store_true",
+		help="keep the setup (structure, assignments, policy) for the next run: only on a throwaway site",
+	)
+	parser.add_argument(
+		"--additional-salaries",
+		default="",
+		help="time only the run's Additional Salaries, by these paths in this order: bulk,document,bulk",
 	)
 	arguments = parser.parse_args()
 	frappe.init(site=arguments.site, sites_path=".")
@@ -183,9 +251,14 @@ def main():
 		ensure_employees(arguments.employees, ensure_company())
 		employees = bench_employees(arguments.employees)
 		setup(employees)
+		if arguments.commit_setup:
+			frappe.db.commit()  # a throwaway benchmark site: the next run starts here
 
 		if arguments.register_only:
 			return print(json.dumps(register_figures(employees), indent=1))
+		if arguments.additional_salaries:
+			paths = arguments.additional_salaries.split(",")
+			return print(json.dumps(additional_salary_figures(paths), indent=1, default=str))
 
 		frappe.db.savepoint("before_slips")
 		_none, plain_s, plain_q = measure(lambda: make_slips(employees))
