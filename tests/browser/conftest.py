@@ -26,6 +26,8 @@ URL = os.environ.get("KPIBSC_TIER3_URL", "http://browser.localhost:8100")
 OUT = Path(os.environ.get("KPIBSC_TIER3_OUT", "/tmp/kpibsc-tier3"))
 INFO = Path(os.environ.get("KPIBSC_TIER3_INFO", OUT / "site.json"))
 CHROMIUM = os.environ.get("KPIBSC_CHROMIUM", "/usr/bin/chromium")
+# KPIBSC_TIER3_SCREENSHOTS=all: a screenshot after every flow, to see what the flows did
+SCREENSHOT_ALL = os.environ.get("KPIBSC_TIER3_SCREENSHOTS") == "all"
 CHROMIUM_ARGS = [
 	"--no-sandbox",
 	"--disable-gpu",
@@ -131,6 +133,7 @@ def pytest_runtest_makereport(item, call):
 	report = outcome.get_result()
 	setattr(item, f"rep_{report.when}", report)
 	failed = report.failed or (report.when == "call" and hasattr(report, "wasxfail"))
+	failed = failed or (report.when == "call" and SCREENSHOT_ALL)
 	if not failed or not getattr(item, "desks_used", None):
 		return
 	OUT.mkdir(parents=True, exist_ok=True)

@@ -290,13 +290,24 @@ class Desk:
 		return self.page.evaluate("() => JSON.parse(JSON.stringify(cur_frm.doc))")
 
 	def save(self) -> str:
-		"""Ctrl+S, as the desk's keyboard shortcut; wait for the saved form. Returns the text
-		of any message the save showed (and closes it)."""
-		self.page.keyboard.press("Control+s")
+		"""The Save button (Ctrl+S where the primary button is another action); wait for the
+		saved form. Returns the text of any message the save showed (and closes it)."""
+		self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
 		self.wait_idle()
-		self.page.wait_for_function("() => cur_frm && !cur_frm.is_dirty() && !cur_frm.is_new()")
+		button = self.page.locator(".page-container:visible .page-head .primary-action")
+		if button.is_visible() and button.inner_text().strip() == "Save":
+			button.click()
+		else:
+			self.page.keyboard.press("Control+s")
 		self.wait_idle()
-		message = self.msgprint_text()
+		# saved, or a message (a refusal, a missing field) that says why not
+		self.page.wait_for_function(
+			"() => (cur_frm && !cur_frm.is_dirty() && !cur_frm.is_new()) || !!document.querySelector('.modal.show')"
+		)
+		self.wait_idle()
+		message = self.msgprint_text() or self.page.evaluate(
+			"() => [...document.querySelectorAll('.modal.show .modal-body')].map(e => e.innerText).join('\\n')"
+		)
 		self.close_dialogs()
 		return message
 
@@ -304,11 +315,10 @@ class Desk:
 		"""A form's custom button, or one inside a button group (View, Scores, Actions…)."""
 		toolbar = self.page.locator(".page-container:visible .page-head")
 		if group:
+			toolbar.locator(f".inner-group-button[data-label='{group}'] > button").first.click()
 			toolbar.locator(
-				".inner-group-button button.dropdown-toggle, .btn-group button.dropdown-toggle",
-				has_text=group,
+				f".inner-group-button[data-label='{group}'] .dropdown-menu .dropdown-item", has_text=label
 			).first.click()
-			toolbar.locator(".dropdown-menu.show .dropdown-item", has_text=label).first.click()
 		else:
 			toolbar.locator(f"button:has-text('{label}')").first.click()
 		self.wait_idle()
@@ -355,6 +365,61 @@ class Desk:
 		box.fill("")
 		box.type(str(value), delay=10)
 		box.evaluate("el => el.blur()")
+		self.wait_idle()
+
+	def grid_add_row(self, table: str, key: str | None = None) -> int:
+		"""Click the table's Add Row; returns the new row's number. With `key`, a last row
+		without a value in `key` (the blank row a new form starts with) is used instead."""
+		if key:
+			last = self.page.evaluate(
+				"([t, k]) => { const rows = cur_frm.doc[t] || []; const r = rows[rows.length - 1]; return r && !r[k] ? r.idx : 0; }",
+				[table, key],
+			)
+			if last:
+				return last
+		grid = self.page.locator(f".page-container:visible .frappe-control[data-fieldname='{table}']")
+		grid.locator(".grid-add-row").first.click()
+		self.wait_idle()
+		return self.page.evaluate("(t) => cur_frm.doc[t].length", table)
+
+	def grid_link(self, table: str, idx: int, fieldname: str, value: str):
+		"""Type into a Link cell of an editable grid and pick `value` from its dropdown."""
+		row = self.page.locator(
+			f".page-container:visible .frappe-control[data-fieldname='{table}'] .grid-body .grid-row[data-idx='{idx}']"
+		)
+		cell = row.locator(f".data-row .grid-static-col[data-fieldname='{fieldname}']")
+		cell.click()
+		box = cell.locator("input").first
+		box.wait_for()
+		box.fill("")
+		box.type(value, delay=10)
+		self.wait_idle()
+		self.pick(box, value)
+
+	def grid_select(self, table: str, idx: int, fieldname: str, value: str):
+		row = self.page.locator(
+			f".page-container:visible .frappe-control[data-fieldname='{table}'] .grid-body .grid-row[data-idx='{idx}']"
+		)
+		cell = row.locator(f".data-row .grid-static-col[data-fieldname='{fieldname}']")
+		cell.click()
+		cell.locator("select").select_option(value)
+		self.wait_idle()
+
+	def dialog_multiselect(self, fieldname: str, values: list[str]):
+		"""Tick `values` in a dialog's MultiSelectList (open it, search, click each)."""
+		control = self.dialog().locator(f".frappe-control[data-fieldname='{fieldname}']")
+		for value in values:
+			if not control.locator(".dropdown-menu.show").count():
+				control.locator("[data-toggle='dropdown']").click()
+			search = control.locator(".dropdown-input-wrapper input")
+			search.fill(value)
+			self.wait_idle()
+			control.locator(".selectable-item", has_text=value).first.click()
+			self.wait_idle()
+		control.locator("[data-toggle='dropdown']").click()  # close the list
+
+	def dialog_select(self, fieldname: str, value: str):
+		self.dialog().locator(f".frappe-control[data-fieldname='{fieldname}'] select").select_option(value)
 		self.wait_idle()
 
 	# -- reports -----------------------------------------------------------------------------
