@@ -323,6 +323,17 @@ class Desk:
 			toolbar.locator(f"button:has-text('{label}')").first.click()
 		self.wait_idle()
 
+	def workflow_action(self, action: str):
+		"""Actions → `action` (a workflow transition), answering Yes if the desk asks."""
+		group = self.page.locator(".page-container:visible .page-head .actions-btn-group")
+		group.locator("> button").first.click()
+		group.locator(".dropdown-menu .dropdown-item", has_text=action).first.click()
+		self.wait_idle()
+		confirm = self.page.locator(".modal.show .btn-primary", has_text=re.compile("^(Yes|Confirm)$"))
+		if confirm.count() and confirm.first.is_visible():
+			confirm.first.click()
+			self.wait_idle()
+
 	def primary(self):
 		"""The page's primary button (Save / Submit / …)."""
 		self.page.locator(".page-container:visible .page-head .primary-action").click()
