@@ -134,3 +134,20 @@ def delete_jobs(job_ids: list[str]):
 			Queue(job.meta["queued_on"], connection=connection).remove(job)
 		job.delete()
 		connection.delete(f"rq:results:{job.id}")  # a failed job's result stream is kept for days
+
+
+def delete_jobs_matching(text: str):
+	"""Remove every job whose id contains `text` (a test run's token) from Redis, wherever it
+	waits: also the ones a failed test queued and never ran."""
+	connection = get_redis_conn()
+	for key in list(connection.scan_iter(match=f"rq:job:*{text}*")):
+		job_id = key.decode().removeprefix("rq:job:")
+		try:
+			job = Job.fetch(job_id, connection=connection)
+		except NoSuchJobError:
+			continue
+		for queue in {job.origin, job.meta.get("queued_on")} - {None}:
+			Queue(queue, connection=connection).remove(job)
+		job.delete()
+	for key in list(connection.scan_iter(match=f"rq:results:*{text}*")):
+		connection.delete(key)

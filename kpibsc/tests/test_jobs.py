@@ -31,7 +31,7 @@ from kpibsc.kpibsc.services import cascade as cascade_service
 from kpibsc.kpibsc.services import pay as pay_service
 from kpibsc.kpibsc.services import recompute as recompute_service
 from kpibsc.kpibsc.services import reviews as reviews_service
-from kpibsc.tests.jobs import delete_jobs, job_error, run_in_worker
+from kpibsc.tests.jobs import delete_jobs, delete_jobs_matching, job_error, run_in_worker
 
 TOKEN = f"KPIJ{uuid4().hex[:6].upper()}"
 SALES, DONE = f"{TOKEN}-SALES", f"{TOKEN}-DONE"
@@ -490,6 +490,7 @@ def delete_everything(token: str, job_ids: list[str] = ()):
 	)
 	step(lambda: delete_rows("Error Log", logs))
 	delete_jobs(list(job_ids))
+	delete_jobs_matching(token)  # and any a failed test queued without running it
 	recompute_service.clear_marks(scorecards)
 	left = {
 		doctype: frappe.db.count(doctype, {field: ("like", f"%{token}%")})
