@@ -127,10 +127,7 @@ class Desk:
 		self._refused.clear()
 		self.console.clear()
 		if self.page.url.startswith(self.base_url) and "/app" in self.page.url:
-			self.page.evaluate(
-				"() => { (frappe.ui.open_dialogs || []).slice().forEach(d => d.hide());"
-				" $('.modal.show').modal('hide'); }"
-			)
+			self.close_dialogs()
 
 	# -- getting around ----------------------------------------------------------------------
 
@@ -225,11 +222,18 @@ class Desk:
 		assert refused, f"[{self.role}] should not see {what}, but it opened without a refusal"
 
 	def close_dialogs(self):
+		"""Close open dialogs, as the x would, and drop a backdrop a hidden dialog left behind
+		(an invisible one still takes the clicks)."""
 		if self.page.evaluate("() => !!document.querySelector('.modal.show')"):
 			self.page.evaluate(
 				"() => { (frappe.ui.open_dialogs || []).slice().forEach(d => d.hide()); $('.modal.show').modal('hide'); }"
 			)
 			self.page.wait_for_timeout(400)
+		self.page.evaluate(
+			"() => { if (!document.querySelector('.modal.show')) {"
+			" document.querySelectorAll('.modal-backdrop').forEach((el) => el.remove());"
+			" document.body.classList.remove('modal-open'); } }"
+		)
 
 	# -- forms -------------------------------------------------------------------------------
 
