@@ -656,8 +656,10 @@ def make_users(people: dict[str, list[str]]) -> list[tuple[str, str]]:
 				logins.append((f"{role} ({department})", user))
 			elif index == 1:
 				logins.append((f"Employee ({department})", user))
-	# the desk reads a user's default company as the "company" default (ERPNext's key)
+	# the desk reads a user's default company as the "company" default (ERPNext's key); a
+	# "Company" row would be updated in place (keys compare case-insensitively) and hide it
 	for user in ("Administrator", *(user for _role, user in logins)):
+		frappe.db.delete("DefaultValue", {"parent": user, "defkey": "company"})
 		frappe.defaults.set_user_default("company", COMPANY, user)
 	return logins
 
