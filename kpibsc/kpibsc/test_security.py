@@ -244,11 +244,6 @@ class TestSecurityOverHTTP(KPITestCase):
 				method("run_doc_method"),
 				{"docs": frappe.as_json(cycle.as_dict()), "method": "create_reviews"},
 			),
-			(
-				SELLER,
-				method("run_doc_method"),
-				{"docs": frappe.as_json(cycle.as_dict()), "method": "get_status"},
-			),
 		]
 		kpis_before = frappe.db.count("KPI", {"kpi_code": ("like", "SAL-%")})
 		for user, path, payload in attacks:
@@ -258,6 +253,23 @@ class TestSecurityOverHTTP(KPITestCase):
 				self.assertNotIn("SEC-REV", reply.text)
 		self.assertFalse(frappe.db.exists("Performance Review", {"review_cycle": cycle.name}))
 		self.assertEqual(frappe.db.count("KPI", {"kpi_code": ("like", "SAL-%")}), kpis_before)
+		# an employee may open a cycle (the review reports filter by it) but counts only what
+		# they may see of it: their own review
+		frappe.db.set_value("Performance Review", self.review, "review_cycle", cycle.name)
+		frappe.db.set_value("Performance Review", self.operator_review, "review_cycle", cycle.name)
+		counted = {
+			user: sum(
+				row["count"]
+				for row in call(
+					user,
+					"POST",
+					method("run_doc_method"),
+					{"docs": frappe.as_json(cycle.as_dict()), "method": "get_status"},
+				).message
+			)
+			for user in (SELLER, HR_MANAGER)
+		}
+		self.assertEqual(counted, {SELLER: 1, HR_MANAGER: 2})
 
 	def test_workflow_actions_follow_the_stored_step_and_role(self):
 		reply = call(
@@ -432,6 +444,39 @@ class TestSecurityOverHTTP(KPITestCase):
 			after = frappe.get_doc("Performance Review", self.review)
 			for field in change:
 				self.assertEqual(after.get(field), before.get(field), field)
+
+	def test_the_desk_saves_the_whole_form_with_dates_as_text(self):
+		# the desk sends every field, dates as "2025-01-01": unchanged ones are not changes
+		doc = frappe.get_doc("Performance Review", self.review).as_dict()
+		doc.update({"self_comments": "saved from the form"})
+		reply = call(SELLER, "POST", method("frappe.client.save"), {"doc": frappe.as_json(doc)})
+		self.assertEqual(reply.status, 200, reply.text[:500])
+		self.assertEqual(
+			frappe.db.get_value("Performance Review", self.review, "self_comments"), "saved from the form"
+		)
+		doc = frappe.get_doc("Performance Review", self.review).as_dict()
+		doc.update({"to_date": "2025-02-28"})
+		reply = call(SELLER, "POST", method("frappe.client.save"), {"doc": frappe.as_json(doc)})
+		self.assertRefused(reply, 403, 417)
+		self.assertEqual(str(frappe.db.get_value("Performance Review", self.review, "to_date")), "2025-03-31")
+
+	def test_employees_may_read_review_cycles_for_the_report_filter(self):
+		cycle = frappe.get_doc(
+			{
+				"doctype": "Performance Review Cycle",
+				"cycle_name": "_Test Security Readable Cycle",
+				"company": TEST_COMPANY,
+				"period_type": "Quarter",
+				"from_date": "2024-04-01",
+				"to_date": "2024-06-30",
+			}
+		).insert()
+		self.assertEqual(call(SELLER, "GET", resource("Performance Review Cycle", cycle.name)).status, 200)
+		reply = call(SELLER, "PUT", resource("Performance Review Cycle", cycle.name), {"cycle_name": "mine"})
+		self.assertRefused(reply)
+		self.assertEqual(
+			frappe.db.get_value("Performance Review Cycle", cycle.name, "cycle_name"), cycle.cycle_name
+		)
 
 	def test_note_author_and_source_are_the_servers(self):
 		reply = call(

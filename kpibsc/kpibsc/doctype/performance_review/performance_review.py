@@ -3,7 +3,7 @@ import pandas as pd
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import format_date, getdate
+from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import check_ratings
@@ -77,9 +77,11 @@ class PerformanceReview(Document):
 		before = self.get_doc_before_save()
 		if not before or is_review_hr():
 			return
-		changed = [field for field in HR_FIELDS if (self.get(field) or None) != (before.get(field) or None)]
-		old_rows = {row.name: (row.competency, row.weight) for row in before.competencies}
-		new_rows = {row.name: (row.competency, row.weight) for row in self.competencies}
+		changed = [
+			field for field in HR_FIELDS if not self.same_value(field, self.get(field), before.get(field))
+		]
+		old_rows = {row.name: (row.competency, flt(row.weight)) for row in before.competencies}
+		new_rows = {row.name: (row.competency, flt(row.weight)) for row in self.competencies}
 		if old_rows != new_rows:
 			changed.append("competencies")
 		if before.workflow_state != reviews.FIRST_STATE:
@@ -97,6 +99,12 @@ class PerformanceReview(Document):
 				exc=LockedFieldError,
 				title=_("Not Yours to Change"),
 			)
+
+	def same_value(self, field: str, value, stored) -> bool:
+		"""The desk sends the whole form, dates as text ("2026-01-01"), the database gives dates."""
+		if self.meta.get_field(field).fieldtype == "Date":
+			return (getdate(value) if value else None) == (getdate(stored) if stored else None)
+		return (value or None) == (stored or None)
 
 	def set_released(self):
 		"""Released (notes visible to the employee) follows approval, set by the submit."""
