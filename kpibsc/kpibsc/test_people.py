@@ -99,3 +99,32 @@ class TestPeople(KPITestCase):
 		)
 		self.assertTrue(description, "the head got no to-do")
 		self.assertTrue(description.startswith("Duyệt số thực tế của"), description)
+
+	def test_saving_a_draft_again_does_not_assign_the_head_twice(self):
+		card = scorecard_doc(
+			[{"kpi": "PPL-REV", "weight": 100, "target": 12}],
+			scorecard_for="Employee",
+			employee=self.seller,
+			from_date="2024-01-01",
+			to_date="2024-12-31",
+		).insert()
+		measurement = frappe.get_doc(
+			{"doctype": "KPI Measurement", "scorecard": card.name, "period_start": getdate("2024-01-01")}
+		)
+		measurement.fill_items()
+		frappe.set_user(SELLER)
+		measurement.insert()
+		frappe.local.message_log = []
+		measurement.items[0].actual = "3"
+		measurement.save()
+		self.assertFalse(frappe.local.message_log, "saving again told the employee something")
+		frappe.set_user("Administrator")
+		todos = frappe.get_all(
+			"ToDo",
+			filters={
+				"reference_type": "KPI Measurement",
+				"reference_name": measurement.name,
+				"allocated_to": HEAD,
+			},
+		)
+		self.assertEqual(len(todos), 1)

@@ -45,6 +45,14 @@ def ask_for_approval(measurement):
 		return
 	if not measurement_has_permission(measurement, "submit", user=head):
 		return
+	open_todo = {
+		"reference_type": measurement.doctype,
+		"reference_name": measurement.name,
+		"allocated_to": head,
+		"status": "Open",
+	}
+	if frappe.db.exists("ToDo", open_todo):
+		return  # saved again: the head already has it (assigning again pops an error at the employee)
 	assign(
 		{
 			"assign_to": [head],
