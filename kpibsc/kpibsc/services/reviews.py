@@ -472,8 +472,9 @@ def update_cycle_counts(cycle: str):
 
 
 def cycle_status(cycle: str) -> list[dict]:
-	"""How many of the cycle's reviews are in each workflow state."""
-	return frappe.get_all(
+	"""How many of the cycle's reviews the user may see are in each workflow state (HR sees
+	them all; anyone else who may open the cycle counts only their own and their team's)."""
+	return frappe.get_list(
 		"Performance Review",
 		filters={"review_cycle": cycle, "docstatus": ("<", 2)},
 		fields=["workflow_state", "count(name) as count"],
