@@ -74,11 +74,6 @@ def test_employee_enters_actuals_in_vietnamese_format(as_role, info):
 	assert desk.page.evaluate("() => cur_frm.doc.docstatus") == 0
 
 
-@pytest.mark.xfail(
-	strict=False,
-	reason="FOUND BY TIER 3: saving a draft again re-assigns the head's to-do and pops "
-	"'Already in the following Users ToDo list' at the employee",
-)
 def test_employee_corrects_an_actual_and_saves_again(as_role, info):
 	if "measurement" not in made:
 		pytest.skip("no measurement: the employee's flow failed")
