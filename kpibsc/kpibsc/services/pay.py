@@ -601,20 +601,26 @@ def make_additional_salaries(run_name: str, show_progress: bool = False) -> Payo
 	return payout
 
 
+def additional_salary_fields(run, employee: str, component: str, amount: float, payroll_date) -> dict:
+	"""One line of the run as an Additional Salary: the same fields by either path, so the
+	bulk rows and HRMS's documents cannot drift apart."""
+	return {
+		"employee": employee,
+		"company": run.company,
+		"currency": run.currency,
+		"salary_component": component,
+		"amount": amount,
+		"payroll_date": payroll_date,
+		"overwrite_salary_structure_amount": 1,
+		"ref_doctype": "KPI Pay Run",
+		"ref_docname": run.name,
+	}
+
+
 def pay_in_bulk(run, todo: dict[str, tuple], dates: dict, payout: Payout):
 	"""HRMS's refusals for every line at once; an employee with a refused line gets none."""
 	rows = [
-		{
-			"employee": employee,
-			"company": run.company,
-			"currency": run.currency,
-			"salary_component": component,
-			"amount": amount,
-			"payroll_date": dates[employee],
-			"overwrite_salary_structure_amount": 1,
-			"ref_doctype": "KPI Pay Run",
-			"ref_docname": run.name,
-		}
+		additional_salary_fields(run, employee, component, amount, dates[employee])
 		for employee, (_name, lines) in todo.items()
 		for component, amount, _draft in lines
 	]
@@ -642,15 +648,7 @@ def pay_one_by_one(run, todo: dict[str, tuple], dates: dict, payout: Payout, sho
 					else frappe.get_doc(
 						{
 							"doctype": "Additional Salary",
-							"employee": employee,
-							"company": run.company,
-							"currency": run.currency,
-							"salary_component": component,
-							"amount": amount,
-							"payroll_date": dates[employee],
-							"overwrite_salary_structure_amount": 1,
-							"ref_doctype": "KPI Pay Run",
-							"ref_docname": run.name,
+							**additional_salary_fields(run, employee, component, amount, dates[employee]),
 						}
 					).insert(ignore_permissions=True)
 				)
