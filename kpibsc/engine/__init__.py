@@ -36,5 +36,6 @@ from kpibsc.engine.scoring import (
 	ThresholdPoints,
 	achievement,
 	convert_score,
+	policy_from_settings,
 	score_frame,
 )

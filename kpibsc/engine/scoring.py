@@ -429,8 +429,38 @@ class ScorePolicy:
 		with np.errstate(invalid="ignore"):
 			return np.asarray(score, dtype=float) > self.scale.maximum
 
-	def cap(self, achievement):
-		return np.clip(achievement, self.achievement_floor, self.achievement_cap)
+	def cap(self, achievement, row_caps=None):
+		"""Achievement clipped to floor…cap. `row_caps` (optional, one per row, NaN where a
+		row has none) replaces the policy's cap row by row — a scorecard item's own cap."""
+		if row_caps is None:
+			return np.clip(achievement, self.achievement_floor, self.achievement_cap)
+		row_caps = np.asarray(row_caps, dtype=float)
+		own = ~np.isnan(row_caps)
+		if not self.above_scale and (row_caps[own] > 1.0).any():
+			raise ScaleError(
+				_(
+					"An achievement cap of {0} lets scores go above the top of the {1} scale ({2}). "
+					"Set the cap to 1 (100%) or at most that, or allow scores above the scale."
+				),
+				row_caps[own][row_caps[own] > 1.0][0],
+				self.scale.name,
+				self.scale.maximum,
+			)
+		if self.achievement_floor is not None and (row_caps[own] < self.achievement_floor).any():
+			raise ScaleError(
+				_("The achievement floor {0} is above the cap {1}."),
+				self.achievement_floor,
+				row_caps[own][row_caps[own] < self.achievement_floor][0],
+			)
+		default = np.inf if self.achievement_cap is None else self.achievement_cap
+		upper = np.where(own, row_caps, default)
+		lower = -np.inf if self.achievement_floor is None else self.achievement_floor
+		return np.minimum(np.maximum(np.asarray(achievement, dtype=float), lower), upper)
+
+	def to_percent(self, score):
+		"""A score on this policy's scale as a Percent score (3.6 of 5 is 72), for what is
+		measured in percent whatever the scorecard's scale: rank bands, reviews, pay."""
+		return convert_score(score, self.scale, PERCENT)
 
 	def shown(self, achievement):
 		"""Achievement as reports show it: as reached above the cap (140% reads 140%; only the
@@ -441,12 +471,36 @@ class ScorePolicy:
 		return np.maximum(achievement, self.achievement_floor)
 
 
+def policy_from_settings(
+	scale: str = "Percent",
+	floor_percent: float | None = 0.0,
+	cap_percent: float | None = 100.0,
+	above_scale: bool = False,
+	amber_from: float = 80.0,
+	green_from: float = 100.0,
+) -> ScorePolicy:
+	"""The policy a settings row describes in percent of achievement: Red below
+	`amber_from`, Amber from it, Green from `green_from`."""
+	if scale not in SCALES:
+		raise ScaleError(_("Unknown score scale {0}. Use one of: {1}."), scale, ", ".join(SCALES))
+	return ScorePolicy(
+		achievement_floor=None if floor_percent is None else floor_percent / 100.0,
+		achievement_cap=None if cap_percent is None else cap_percent / 100.0,
+		scale=SCALES[scale],
+		status=StatusBands(thresholds=((amber_from / 100.0, "Amber"), (green_from / 100.0, "Green"))),
+		above_scale=bool(above_scale),
+	)
+
+
 def score_frame(
 	columns: Mapping, policy: ScorePolicy = ScorePolicy(), label_column: str = "item"
 ) -> pd.DataFrame:
-	"""Achievement (raw and capped), score, whether it is above the scale, and status."""
+	"""Achievement (raw and capped), score, whether it is above the scale, and status.
+
+	An optional `achievement_cap` column (fractions, NaN for none) caps rows on their own."""
 	raw = achievement(columns, points=policy.points, label_column=label_column)
-	capped = policy.cap(raw)
+	row_caps = columns.get("achievement_cap") if hasattr(columns, "get") else None
+	capped = policy.cap(raw, row_caps)
 	score = policy.scale.from_achievement(capped)
 	index = columns.index if isinstance(columns, pd.DataFrame) else None
 	codes = zones(columns, raw, policy.status, label_column)
