@@ -8,6 +8,10 @@ KPI Result rows with multi-row inserts.
 A *Contributes* item takes its actual from the scorecards cascaded from it (summed for
 summed KPIs, averaged otherwise), so a scorecard is recomputed together with its
 ancestors, and the descendants are read for their actuals.
+
+A large recompute is split into jobs of `batch_size()` scorecards on the `long` queue, which
+any number of RQ workers share (docs/scaling.md); each job locks its scorecards' rows first,
+so two jobs never interleave their writes to the same scorecard (`lock`).
 """
 
 import hashlib
@@ -19,7 +23,7 @@ import pandas as pd
 
 import frappe
 from frappe import _
-from frappe.utils import format_datetime, get_datetime, now_datetime, time_diff_in_seconds
+from frappe.utils import cint, format_datetime, get_datetime, now_datetime, time_diff_in_seconds
 from frappe.utils.background_jobs import get_job
 
 from kpibsc.engine import ScorePolicy, StatusBands, rollup_long, score_frame, year_to_date
@@ -30,13 +34,20 @@ from kpibsc.kpibsc.services.scorecards import get_kpis
 from kpibsc.kpibsc.services.work import task_actuals
 
 BACKGROUND_THRESHOLD = 50
+# Above this many scorecards a recompute is split into jobs of this many; the site config key
+# `kpibsc_recompute_batch_size` overrides it (docs/scaling.md)
+BATCH_SIZE = 500
 RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
 
 
 def enqueue_recompute(scorecards: list[str]):
 	"""Recompute after the current transaction commits; the same set is queued only once.
-	Until the job has run, the scorecards are marked as updating (see `recompute_status`)."""
+	Until the job has run, the scorecards are marked as updating (see `recompute_status`).
+	More than `batch_size()` scorecards are split into one job per batch (`enqueue_batches`)."""
 	names = sorted(set(scorecards))
+	if len(names) > batch_size():
+		enqueue_batches(names)
+		return
 	job_id = recompute_job_id(names)
 	mark_queued(names, job_id)
 	frappe.enqueue(
@@ -50,14 +61,60 @@ def enqueue_recompute(scorecards: list[str]):
 	)
 
 
-def recompute_job_id(names: list[str]) -> str:
+def recompute_job_id(names: list[str], prefix: str = "kpibsc-recompute") -> str:
 	key = hashlib.sha1("\n".join(sorted(set(names))).encode()).hexdigest()[:16]
-	return f"kpibsc-recompute-{key}"
+	return f"{prefix}-{key}"
 
 
-def run_recompute_job(scorecards: list[str]) -> dict:
+def batch_size() -> int:
+	return max(cint(frappe.conf.get("kpibsc_recompute_batch_size")) or BATCH_SIZE, 1)
+
+
+def enqueue_batches(scorecards: list[str]) -> list[str]:
+	"""One job per batch on `long`, so that every worker listening to it takes a share; a
+	batch's job id comes from its scorecards, so the same batch asked for twice is queued once.
+	Returns the job ids."""
+	batches = recompute_batches(scorecards, batch_size())
+	job_ids = []
+	for number, batch in enumerate(batches, start=1):
+		job_id = recompute_job_id(batch, prefix="kpibsc-recompute-batch")
+		mark_queued(batch, job_id)
+		frappe.enqueue(
+			"kpibsc.kpibsc.services.recompute.run_recompute_job",
+			queue="long",
+			timeout=3600,
+			job_id=job_id,
+			deduplicate=True,
+			enqueue_after_commit=True,
+			scorecards=batch,
+			with_ancestors=False,
+			batch=f"{number}/{len(batches)}",
+		)
+		job_ids.append(job_id)
+	return job_ids
+
+
+def recompute_batches(scorecards: list[str], size: int) -> list[list[str]]:
+	"""Every scorecard the recompute of `scorecards` writes (they and their ancestors) in
+	batches of `size`, so each is scored by exactly one job. Deepest first: the few ancestors of
+	many scorecards (a department, the company), whose jobs read all their descendants, come
+	together in the last batches rather than one in each."""
+	targets = ancestors_and_self(scorecards)
+	parents = dict(
+		frappe.get_all(
+			"KPI Scorecard",
+			filters={"name": ("in", list(targets))},
+			fields=["name", "parent_scorecard"],
+			as_list=True,
+		)
+	)
+	order = sorted(targets, key=lambda name: (-scorecard_depth(name, parents), name))
+	return [order[start : start + size] for start in range(0, len(order), size)]
+
+
+def run_recompute_job(scorecards: list[str], with_ancestors: bool = True, batch: str | None = None) -> dict:
 	try:
-		result = recompute(scorecards, show_progress=True)
+		result = recompute(scorecards, show_progress=True, with_ancestors=with_ancestors, batch=batch)
 	except Exception as error:
 		# the job runner rolls the transaction back and writes the Error Log; with now=True
 		# the caller does. The mark outlives the rollback, so the forms can say it failed.
@@ -69,10 +126,17 @@ def run_recompute_job(scorecards: list[str]) -> dict:
 	return result
 
 
-def recompute(scorecards: list[str], show_progress: bool = False) -> dict:
-	"""Score `scorecards` and their ancestors; returns counts of what was written."""
-	progress = Progress(show_progress, scorecards[0] if len(scorecards) == 1 else None)
-	targets = ancestors_and_self(scorecards)
+def recompute(
+	scorecards: list[str], show_progress: bool = False, with_ancestors: bool = True, batch: str | None = None
+) -> dict:
+	"""Score `scorecards` and their ancestors (only `scorecards`: a batch of a split recompute,
+	whose ancestors are in other batches); returns counts of what was written and when the
+	lock was held (`lock`)."""
+	progress = Progress(show_progress, scorecards[0] if len(scorecards) == 1 else None, batch)
+	targets = ancestors_and_self(scorecards) if with_ancestors else set(scorecards)
+	asked = now_datetime()
+	lock(targets)
+	locked = now_datetime()
 	family = targets | descendants(targets)
 	progress(10, _("Reading scorecards"))
 	data = read(family)
@@ -82,7 +146,34 @@ def recompute(scorecards: list[str], show_progress: bool = False) -> dict:
 	write(results, targets, data.scorecards)
 	clear_marks(targets)
 	progress(100, _("Done"))
-	return {"scorecards": len(targets), "results": len(results)}
+	return {
+		"scorecards": len(targets),
+		"results": len(results),
+		"lock_wait_s": round(time_diff_in_seconds(locked, asked), 3),
+		"locked_at": str(locked),
+		"written_at": str(now_datetime()),
+	}
+
+
+def lock(scorecards: set[str]):
+	"""Lock the scorecards' rows until this transaction ends, so that a second recompute of
+	any of them (another job, on this worker or another machine) waits here for this one's
+	commit before it reads and writes: their deletes and inserts of KPI Result rows never
+	interleave (InnoDB would otherwise deadlock them on the result index's gap locks, or leave
+	both jobs' rows).
+
+	`SELECT … FOR UPDATE` on the rows rather than a lock beside the database: every worker on
+	every machine shares the database, the lock ends with the transaction — at the commit
+	Frappe's job runner makes, at its rollback, or when a killed worker's connection closes —
+	and nothing has to release it. Frappe's `filelock` holds on one machine only; a Redis lock
+	(`frappe.cache.lock`) is released before the commit or, for a killed worker, only at its
+	timeout; MariaDB's `GET_LOCK` would need releasing after the commit. Rows are locked in
+	name order, so two jobs with overlapping sets cannot deadlock each other; a job that waits
+	longer than `innodb_lock_wait_timeout` is retried by Frappe's job runner."""
+	table = frappe.qb.DocType("KPI Scorecard")
+	frappe.qb.from_(table).select(table.name).where(table.name.isin(sorted(scorecards))).orderby(
+		table.name
+	).for_update().run()
 
 
 # -- status: queued, running or failed --------------------------------------------------------
@@ -170,14 +261,16 @@ def failed_status(when, error: str) -> dict:
 
 
 class Progress:
-	def __init__(self, enabled: bool, scorecard: str | None):
-		self.enabled, self.scorecard = enabled, scorecard
+	def __init__(self, enabled: bool, scorecard: str | None, batch: str | None = None):
+		self.enabled, self.scorecard, self.batch = enabled, scorecard, batch
 
 	def __call__(self, percent: int, description: str):
 		if self.enabled:
 			frappe.publish_progress(
 				percent,
-				title=_("Recomputing scores"),
+				title=_("Recomputing scores, batch {0}").format(self.batch)
+				if self.batch
+				else _("Recomputing scores"),
 				doctype="KPI Scorecard" if self.scorecard else None,
 				docname=self.scorecard,
 				description=description,
