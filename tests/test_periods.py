@@ -108,12 +108,22 @@ class TestPhasing:
 			assert phase_target(95, YEAR_2024, aggregation=aggregation).tolist() == [95.0] * 12
 
 	def test_bulk_equals_single(self):
-		targets = np.array([1000.0, 37.0, -12.0])
+		targets = np.array([1000.0, 37.0, -12.0, 366.0])
 		bulk = phase_targets(targets, YEAR_2024, phasing=Phasing.BY_DAYS, precision=2)
 		for row, target in zip(bulk, targets, strict=True):
 			assert (
 				row.tolist() == phase_target(target, YEAR_2024, phasing=Phasing.BY_DAYS, precision=2).tolist()
 			)
+		# and by hand, so that a wrong engine fails too. 2024 has 366 days, its months
+		# 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31: 366 phases to each month's days
+		assert bulk[3].tolist() == [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+		# 1000 x 31 / 366 = 84.6994..., x 30 / 366 = 81.9672..., x 29 / 366 = 79.2349...; in
+		# cents, rounded down: 7 x 84.69 + 4 x 81.96 + 79.23 = 999.90, so the 10 cents left go
+		# to the 10 largest remainders: the seven 31-day months (0.945 c) and three of the
+		# four 30-day ones (0.721 c), not February (0.497 c)
+		assert sorted(bulk[0].tolist()) == [79.23, 81.96] + [81.97] * 3 + [84.70] * 7
+		assert bulk[0][1] == 79.23
+		assert round(bulk[0].sum(), 2) == 1000
 
 	@pytest.mark.parametrize(
 		"weights, message",

@@ -128,6 +128,83 @@ def test_bulk_equals_single(rows):
 		assert expected.status == single.status
 
 
+# (method, actual, target) -> (score, status), worked out by hand from docs/scoring.md with the
+# rows built as in test_bulk_equals_single: band target +/- 10 with tolerance 5, red flag
+# target - |target|/2, stretch target + |target|/2, steps >= 100% -> 100% and >= 90% -> 50%,
+# formula actual / target * 0.5 + 0.5; default policy (floor 0, cap 100%, Percent scale;
+# Red below 80%, Amber below 100%, Green from 100%)
+HAND_WORKED = [
+	# 1 + (90 - 120) / 120 = 75%
+	((Method.HIGHER_IS_BETTER, 90.0, 120.0), (75.0, "Red")),
+	# a loss of 50 against a loss of no more than 100: 1 + (-50 + 100) / 100 = 150%, capped
+	((Method.HIGHER_IS_BETTER, -50.0, -100.0), (100.0, "Green")),
+	# 1 + (120 - 90) / 120 = 125%, capped
+	((Method.LOWER_IS_BETTER, 90.0, 120.0), (100.0, "Green")),
+	# 1 + (120 - 150) / 120 = 75%
+	((Method.LOWER_IS_BETTER, 150.0, 120.0), (75.0, "Red")),
+	# band 90-110: 105 is inside, 100%; 112 is 2 outside, 1 - 2 / 5 = 60%; 117 is 7 outside, 0%
+	((Method.TARGET_RANGE, 105.0, 100.0), (100.0, "Green")),
+	((Method.TARGET_RANGE, 112.0, 100.0), (60.0, "Red")),
+	((Method.TARGET_RANGE, 117.0, 100.0), (0.0, "Red")),
+	# any non-zero actual is a yes
+	((Method.YES_NO, 3.0, 50.0), (100.0, "Green")),
+	((Method.YES_NO, 0.0, 50.0), (0.0, "Red")),
+	# 95 of 100 is 95%: the step from 90% gives 50%; 100 of 100 the step from 100%
+	((Method.STEP_BANDS, 95.0, 100.0), (50.0, "Red")),
+	((Method.STEP_BANDS, 100.0, 100.0), (100.0, "Green")),
+	# red flag 50 -> 50%, goal 100 -> 100%, stretch 150 -> 150%:
+	# 90 is 50% + (90 - 50) / 50 x 50% = 90%, between red flag and goal, so Amber
+	((Method.THRESHOLDS, 90.0, 100.0), (90.0, "Amber")),
+	# 40 is below the red flag: the line goes on down, 50% - 10 / 50 x 50% = 40%, Red
+	((Method.THRESHOLDS, 40.0, 100.0), (40.0, "Red")),
+	# 125 is 100% + 25 / 50 x 50% = 125%, capped at 100, Green
+	((Method.THRESHOLDS, 125.0, 100.0), (100.0, "Green")),
+	# 60 / 100 x 0.5 + 0.5 = 80%, just Amber
+	((Method.FORMULA, 60.0, 100.0), (80.0, "Amber")),
+	# no actual: no score
+	((Method.HIGHER_IS_BETTER, None, 100.0), (None, "No Data")),
+]
+
+
+def test_bulk_and_single_give_the_hand_worked_scores():
+	"""test_bulk_equals_single only compares the engine with itself: these pin the numbers."""
+	rows = [row for row, _expected in HAND_WORKED]
+	frame = pd.DataFrame(
+		{
+			"method": [method for method, _a, _t in rows],
+			"actual": [np.nan if a is None else a for _m, a, _t in rows],
+			"target": [t for _m, _a, t in rows],
+			"lower": [t - 10 for _m, _a, t in rows],
+			"upper": [t + 10 for _m, _a, t in rows],
+			"tolerance": 5.0,
+			"red_flag": [t - abs(t) / 2 for _m, _a, t in rows],
+			"stretch": [t + abs(t) / 2 for _m, _a, t in rows],
+			"formula": "actual / target * 0.5 + 0.5",
+		}
+	)
+	frame["steps"] = [STEPS] * len(rows)
+	bulk = score_frame(frame)
+	for position, ((method, actual, target), (score, status)) in enumerate(HAND_WORKED):
+		single = ScoringRule(
+			method,
+			lower=target - 10,
+			upper=target + 10,
+			tolerance=5.0,
+			red_flag=target - abs(target) / 2,
+			stretch=target + abs(target) / 2,
+			steps=STEPS,
+			formula="actual / target * 0.5 + 0.5",
+		).score(actual, target)
+		case = (method, actual, target)
+		if score is None:
+			assert single.score is None, case
+			assert np.isnan(bulk.iloc[position].score), case
+		else:
+			assert single.score == pytest.approx(score), case
+			assert bulk.iloc[position].score == pytest.approx(score), case
+		assert (single.status, bulk.iloc[position].status) == (status, status), case
+
+
 @given(st.floats(-1e7, 1e7, allow_nan=False), st.sampled_from(["Equal", "By Days"]), st.integers(0, 2))
 def test_rounded_phasing_keeps_the_total(total, phasing, precision):
 	periods = split_periods(pd.Timestamp("2024-01-01").date(), pd.Timestamp("2024-12-31").date(), "Monthly")
