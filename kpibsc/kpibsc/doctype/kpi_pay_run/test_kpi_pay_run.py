@@ -683,6 +683,12 @@ class TestKPIPayRun(KPITestCase):
 		made = self.made_for(run)
 		self.assertEqual(len(made), 5)
 		self.assertNotIn(an, {employee for employee, _component in made})
+		# the register counts what was paid: An nothing (and says so), the others in full
+		register = self.register_rows()
+		self.assertEqual(register[an]["total"], 0)
+		self.assertIn("Not paid yet", register[an]["note"])
+		self.assertIn("Failed", register[an]["note"])
+		self.assertEqual(register[binh]["total"], next(r.total for r in run.employees if r.employee == binh))
 
 		# retrying before the cause is fixed makes nothing and still says why
 		self.assertEqual(run.retry(), {"created": 0, "failed": 1})
@@ -714,6 +720,9 @@ class TestKPIPayRun(KPITestCase):
 		self.assertEqual(len(set(made)), 8)  # one per employee and component
 		self.assertFalse(frappe.db.exists("Additional Salary", {"ref_docname": run.name, "docstatus": 0}))
 		self.assertEqual(pay_service.make_additional_salaries(run.name).created, 0)  # idempotent
+		register = self.register_rows()
+		self.assertEqual(register[an]["total"], an_row.total)
+		self.assertEqual(sum(register[row.employee]["total"] for row in run.employees), run.total)
 		with self.assertRaises(PayRunError):  # nothing left to retry
 			run.retry()
 
@@ -723,6 +732,13 @@ class TestKPIPayRun(KPITestCase):
 		for row in run.employees:
 			expected = {names[key]: row.get(key) for key in ("p1", "p2", "p3") if row.get(key)}
 			self.assertEqual(slips[row.employee], expected, row.employee)
+
+	def register_rows(self) -> dict:
+		"""Employee -> their row of the KPI Pay Register for January."""
+		_columns, rows, *_rest = pay_register(
+			{"company": TEST_COMPANY, "from_date": JAN[0], "to_date": JAN[1]}
+		)
+		return {row["employee"]: row for row in rows if row.get("indent") == 1}
 
 	def test_small_run_refused_by_hrms_is_not_submitted(self):
 		an = self.people["kpi.pay.an@example.com"]

@@ -1,8 +1,12 @@
 """KPI Pay Register: P1, P2 and P3 per employee from the submitted pay runs of a period,
-department totals, and the change against the previous period of the same length."""
+department totals, and the change against the previous period of the same length.
+
+A register says what was paid: a run that failed part-way (or whose job is still running)
+counts only the Additional Salaries it has made, and its unpaid people are marked."""
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, date_diff, flt, getdate
 
 AMOUNTS = ("p1", "p2", "p3", "total")
@@ -46,6 +50,7 @@ def register(company, from_date, to_date, department=None) -> list:
 			row.total,
 			row.note,
 			run.name.as_("pay_run"),
+			run.status.as_("run_status"),
 		)
 		.where(
 			(run.docstatus == 1)
@@ -58,7 +63,51 @@ def register(company, from_date, to_date, department=None) -> list:
 	)
 	if department:
 		query = query.where(row.department == department)
-	return query.run(as_dict=True)
+	rows = query.run(as_dict=True)
+	unfinished = {row.pay_run for row in rows if row.run_status != "Submitted"}
+	if unfinished:
+		count_only_what_was_made(rows, unfinished)
+	for row in rows:
+		del row["run_status"]
+	return rows
+
+
+def count_only_what_was_made(rows: list, runs: set[str]):
+	"""Rows of runs that are not Submitted (Failed, Queued) count the run's submitted Additional
+	Salaries only: the register is what payroll will pay, not what the run meant to."""
+	settings = frappe.get_cached_doc("KPI BSC Settings")
+	field_of = {settings.p1_component: "p1", settings.p2_component: "p2", settings.p3_component: "p3"}
+	salary = frappe.qb.DocType("Additional Salary")
+	made = {}
+	for paid in (
+		frappe.qb.from_(salary)
+		.select(
+			salary.ref_docname, salary.employee, salary.salary_component, Sum(salary.amount).as_("amount")
+		)
+		.where(
+			(salary.ref_doctype == "KPI Pay Run")
+			& salary.ref_docname.isin(list(runs))
+			& (salary.docstatus == 1)
+		)
+		.groupby(salary.ref_docname, salary.employee, salary.salary_component)
+		.run(as_dict=True)
+	):
+		field = field_of.get(paid.salary_component)
+		if field:
+			made.setdefault((paid.ref_docname, paid.employee), {})[field] = flt(paid.amount)
+	for row in rows:
+		if row.pay_run not in runs:
+			continue
+		paid = made.get((row.pay_run, row.employee), {})
+		meant = {field: flt(row[field]) for field in ("p1", "p2", "p3")}
+		row.update({field: paid.get(field, 0.0) for field in meant})
+		row.total = row.p1 + row.p2 + row.p3
+		if row.total != sum(meant.values()):
+			row.note = _("Not paid yet: {0} of {1} ({2} pay run)").format(
+				frappe.format_value(sum(meant.values()) - row.total, {"fieldtype": "Currency"}),
+				frappe.format_value(sum(meant.values()), {"fieldtype": "Currency"}),
+				_(row.run_status),  # translated at runtime: the status options are in the catalogue
+			)
 
 
 def tree(current: list, previous: dict) -> list[dict]:
