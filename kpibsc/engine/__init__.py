@@ -1,4 +1,4 @@
-"""kpibsc's arithmetic, free of Frappe: scoring, periods, roll-up, bands and 3P pay.
+"""kpibsc's arithmetic, free of Frappe: scoring, periods, roll-up, forecasts, bands and 3P pay.
 
 Every function works on numpy arrays or pandas DataFrames, and the single-value helpers
 call the same code with one row, so a form and a million-row recompute agree.
@@ -7,6 +7,7 @@ Nothing here imports frappe (a tier-1 test checks this).
 
 from kpibsc.engine.bands import FIVE_BANDS, Band, BandScale, forced_distribution
 from kpibsc.engine.errors import EngineError
+from kpibsc.engine.forecast import AT_RISK, ForecastPolicy, Trend, forecast, forecast_status
 from kpibsc.engine.pay import Combine, P3Mode, compute_pay
 from kpibsc.engine.periods import (
 	Aggregation,

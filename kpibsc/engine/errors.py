@@ -36,6 +36,10 @@ class FormulaError(EngineError):
 	pass
 
 
+class ForecastError(EngineError):
+	pass
+
+
 class InvalidWeightError(EngineError):
 	pass
 
