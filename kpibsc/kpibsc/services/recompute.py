@@ -26,10 +26,11 @@ from frappe import _
 from frappe.utils import cint, format_datetime, get_datetime, now_datetime, time_diff_in_seconds
 from frappe.utils.background_jobs import get_job
 
-from kpibsc.engine import ScorePolicy, StatusBands, rollup_long, score_frame, year_to_date
+from kpibsc.engine import rollup_long, year_to_date
 from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
+from kpibsc.kpibsc.services.score_policy import resolve_policies, score_with_policies, status_of_scores
 from kpibsc.kpibsc.services.scorecards import get_kpis
 from kpibsc.kpibsc.services.work import task_actuals
 
@@ -40,10 +41,11 @@ BATCH_SIZE = 500
 RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
 
 
-def enqueue_recompute(scorecards: list[str]):
+def enqueue_recompute(scorecards: list[str], queue: str | None = None):
 	"""Recompute after the current transaction commits; the same set is queued only once.
 	Until the job has run, the scorecards are marked as updating (see `recompute_status`).
-	More than `batch_size()` scorecards are split into one job per batch (`enqueue_batches`)."""
+	More than `batch_size()` scorecards are split into one job per batch (`enqueue_batches`).
+	`queue` forces one (a changed score policy always goes to `long`)."""
 	names = sorted(set(scorecards))
 	if len(names) > batch_size():
 		enqueue_batches(names)
@@ -52,7 +54,7 @@ def enqueue_recompute(scorecards: list[str]):
 	mark_queued(names, job_id)
 	frappe.enqueue(
 		"kpibsc.kpibsc.services.recompute.run_recompute_job",
-		queue="long" if len(names) > BACKGROUND_THRESHOLD else "default",
+		queue=queue or ("long" if len(names) > BACKGROUND_THRESHOLD else "default"),
 		timeout=3600,
 		job_id=job_id,
 		deduplicate=True,
@@ -321,6 +323,7 @@ ITEM_COLUMNS = (
 	"stretch",
 	"cascade_mode",
 	"source_item",
+	"achievement_cap",
 )
 
 
@@ -431,20 +434,24 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 	frame["key"] = frame["scorecard"] + "|" + frame["kpi"]
 	frame["period"] = pd.to_datetime(frame["period_start"])
 	frame = year_to_date(frame.rename(columns={"key": "item"})).rename(columns={"item": "key"})
-	policy = ScorePolicy()
+	# each scorecard's own policy (services/score_policy.py): scale, floor, cap, status colours
+	policies = resolve_policies(targets)
+	frame = frame.reset_index(drop=True)
+	scorecards = frame["scorecard"].to_numpy(dtype=object)
 	try:
-		period = score_frame(scoring_columns(frame, "actual", "target"), policy, label_column="label")
-		ytd = score_frame(scoring_columns(frame, "ytd_actual", "ytd_target"), policy, label_column="label")
+		period = score_with_policies(scoring_columns(frame, "actual", "target"), scorecards, policies)
+		ytd = score_with_policies(scoring_columns(frame, "ytd_actual", "ytd_target"), scorecards, policies)
 	except EngineError as error:
 		throw_engine_error(error, _("Recompute"))
-	frame = frame.reset_index(drop=True)
 	for prefix, scored in (("", period), ("ytd_", ytd)):
 		# achievement as reached (140%) but never below the floor (the engine's `shown`);
 		# the score is the capped one
-		frame[prefix + "achievement"] = policy.shown(scored["achievement_raw"].to_numpy()) * 100
+		frame[prefix + "achievement"] = scored["shown"].to_numpy() * 100
 		frame[prefix + "score"] = scored["score"].to_numpy()
-		frame[prefix + "status"] = np.asarray(scored["status"], dtype=object)
-	return pd.concat([item_results(frame), rolled_up_results(frame, policy.status)], ignore_index=True)
+		frame[prefix + "status"] = scored["status"].to_numpy()
+		frame[prefix + "above_scale"] = scored["above_scale"].to_numpy().astype(int)
+	frame["score_scale"] = period["score_scale"].to_numpy()
+	return pd.concat([item_results(frame), rolled_up_results(frame, policies)], ignore_index=True)
 
 
 def add_contributed_actuals(frame: pd.DataFrame, scorecards: pd.DataFrame) -> pd.DataFrame:
@@ -506,6 +513,7 @@ def scoring_columns(frame: pd.DataFrame, actual: str, target: str) -> dict:
 		"direction": frame["direction"].to_numpy(dtype=object),
 		"formula": frame["formula"].to_numpy(dtype=object),
 		"steps": frame["steps"].to_numpy(dtype=object),
+		"achievement_cap": (frame["achievement_cap"].astype(float).replace(0, np.nan) / 100).to_numpy(),
 	}
 
 
@@ -528,11 +536,14 @@ def item_results(frame: pd.DataFrame) -> pd.DataFrame:
 		"ytd_achievement",
 		"ytd_score",
 		"ytd_status",
+		"score_scale",
+		"above_scale",
+		"ytd_above_scale",
 	]
 	return frame[columns].assign(node_type="KPI", has_actual=frame["actual"].notna().astype(int))
 
 
-def rolled_up_results(frame: pd.DataFrame, bands: StatusBands) -> pd.DataFrame:
+def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 	"""Objective, perspective and scorecard scores, period by period and year to date."""
 	items = frame.drop_duplicates("key")
 	objective_node = items["scorecard"] + "|O|" + items["objective"].fillna("")
@@ -588,10 +599,14 @@ def rolled_up_results(frame: pd.DataFrame, bands: StatusBands) -> pd.DataFrame:
 	rolled["perspective"] = value.where(
 		rolled["node_type"] == "Perspective", rolled["node"].map(perspective_of_objective)
 	)
+	scales = {name: policy.scale.name for name, policy in policies.items()}
 	for prefix in ("", "ytd_"):
-		rolled[prefix + "status"] = np.asarray(
-			bands.assign(rolled[prefix + "score"].to_numpy() / 100.0), dtype=object
+		# each scorecard's status colours, on its own scale
+		rolled[prefix + "status"], above = status_of_scores(
+			rolled[prefix + "score"].to_numpy(), rolled["scorecard"].to_numpy(), policies
 		)
+		rolled[prefix + "above_scale"] = above.astype(int)
+	rolled["score_scale"] = rolled["scorecard"].map(scales)
 	periods = frame[["scorecard", "period_start", "period_end"]].drop_duplicates(
 		["scorecard", "period_start"]
 	)

@@ -35,7 +35,11 @@ class KPIScorecard(Document):
 		self.validate_weights()
 		kpis = get_kpis([item.kpi for item in self.items])
 		self.validate_items_with_engine(kpis)
+		self.validate_score_policy()
 		self.set_phased_targets(kpis)
+
+	def on_update(self):
+		self.recompute_if_policy_changed()
 
 	def validate_dates(self):
 		if getdate(self.from_date) > getdate(self.to_date):
@@ -168,6 +172,21 @@ class KPIScorecard(Document):
 			if not kpi:
 				continue
 			check_rule(scoring_rule(kpi, item), flt(item.target), context=_("Row {0}").format(item.idx))
+
+	def validate_score_policy(self):
+		"""The scorecard's own scale, floor, cap and colours over its company's, and its
+		items' caps, must make a policy the engine accepts."""
+		from kpibsc.kpibsc.services.score_policy import validate_scorecard_policy
+
+		validate_scorecard_policy(self)
+
+	def recompute_if_policy_changed(self):
+		"""A changed score policy rescores the scorecard in the background."""
+		from kpibsc.kpibsc.services.recompute import enqueue_recompute
+		from kpibsc.kpibsc.services.score_policy import scorecard_policy_changed
+
+		if scorecard_policy_changed(self):
+			enqueue_recompute([self.name], queue="long")
 
 	def set_phased_targets(self, kpis: dict):
 		"""Rows the phasing keeps are updated in place, so the document history only shows
