@@ -14,12 +14,15 @@ would never reach Redis, and a worker in another process could not see the test'
   queue to a private one (other sites' jobs in the shared queue are none of ours), and a burst
   `rq.Worker` in a subprocess — what `bench worker --burst` starts, minus the queue list —
   forks a work horse that runs Frappe's `execute_job`: its own connection, commit on success,
-  rollback and an Error Log on failure.
+  rollback and an Error Log on failure. `WorkerProcess` starts such a worker and leaves it
+  running, for tests that act while it works: two workers at once on the same scorecard, or
+  the work horse killed half-way through a job.
 """
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 from unittest.mock import patch
 from uuid import uuid4
 
@@ -75,42 +78,75 @@ def run_in_worker(job_ids: list[str], timeout: int = 600) -> dict[str, Job]:
 	"""Run the queued jobs `job_ids` (as passed to `frappe.enqueue`) in an RQ worker process;
 	returns each job, refreshed, by id. The caller must have committed: the job is queued by
 	the commit and runs on the committed data."""
-	connection = get_redis_conn()
-	private = Queue(f"kpibsc-test-{uuid4().hex[:12]}", connection=connection)
-	jobs = {}
+	worker = WorkerProcess(job_ids)
 	try:
+		return worker.wait(timeout)
+	finally:
+		worker.close()
+
+
+class WorkerProcess:
+	"""A burst RQ worker started on the queued jobs `job_ids` and left running, for tests that
+	act while it works: two of them at once, or one whose work horse is killed. `wait` for it,
+	then `close` (always)."""
+
+	def __init__(self, job_ids: list[str]):
+		self.connection = get_redis_conn()
+		self.queue = Queue(f"kpibsc-test-{uuid4().hex[:12]}", connection=self.connection)
+		self.jobs = {}
+		self.process = None
 		for job_id in job_ids:
-			job = Job.fetch(create_job_id(job_id), connection=connection)
+			job = Job.fetch(create_job_id(job_id), connection=self.connection)
 			if job.get_status() != JobStatus.QUEUED:
+				self.close()
 				raise AssertionError(f"job {job_id} is {job.get_status()}, not queued")
 			job.meta["queued_on"] = job.origin  # the queue production would have used
 			job.save_meta()
-			Queue(job.origin, connection=connection).remove(job)
-			private.enqueue_job(job)
-			jobs[job_id] = job
+			Queue(job.origin, connection=self.connection).remove(job)
+			self.queue.enqueue_job(job)
+			self.jobs[job_id] = job
 		env = {key: value for key, value in os.environ.items() if key != "CI"}  # as in production
 		env["PYTHONDONTWRITEBYTECODE"] = "1"
-		done = subprocess.run(
-			[sys.executable, "-c", WORKER_SCRIPT, private.name],
+		self.process = subprocess.Popen(
+			[sys.executable, "-c", WORKER_SCRIPT, self.queue.name],
 			cwd=frappe.local.sites_path,
 			env=env,
-			capture_output=True,
+			stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE,
 			text=True,
-			timeout=timeout,
 		)
-		if done.returncode:
-			raise AssertionError(f"worker exited with {done.returncode}:\n{done.stdout}\n{done.stderr}")
-		for job in jobs.values():
+
+	def status(self, job_id: str) -> str:
+		return self.jobs[job_id].get_status(refresh=True)
+
+	def horse_pid(self) -> int | None:
+		"""The work horse the worker forked for the job it is running, if any."""
+		try:
+			children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+		except FileNotFoundError:
+			return None
+		return int(children.split()[0]) if children.split() else None
+
+	def wait(self, timeout: int = 600) -> dict[str, Job]:
+		"""Until the worker has run every job; returns each job, refreshed, by id."""
+		stdout, stderr = self.process.communicate(timeout=timeout)
+		if self.process.returncode:
+			raise AssertionError(f"worker exited with {self.process.returncode}:\n{stdout}\n{stderr}")
+		for job in self.jobs.values():
 			job.refresh()
-		return jobs
-	finally:
+		return self.jobs
+
+	def close(self):
+		if self.process and self.process.poll() is None:
+			self.process.kill()
+			self.process.communicate()
 		registries = (
-			private.finished_job_registry,
-			private.failed_job_registry,
-			private.started_job_registry,
+			self.queue.finished_job_registry,
+			self.queue.failed_job_registry,
+			self.queue.started_job_registry,
 		)
-		connection.delete(*(registry.key for registry in registries))
-		private.delete(delete_jobs=False)
+		self.connection.delete(*(registry.key for registry in registries))
+		self.queue.delete(delete_jobs=False)
 
 
 def job_error(job: Job) -> str:

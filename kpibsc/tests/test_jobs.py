@@ -18,20 +18,22 @@ nothing carrying the token is left. What the jobs name from a series (cascaded s
 reviews) leaves that series' counter advanced, as any deleted document does.
 """
 
+import os
+import signal
 import time
 from unittest.mock import patch
 from uuid import uuid4
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_to_date, getdate, now_datetime
+from frappe.utils import add_to_date, get_datetime, getdate, now_datetime
 from frappe.utils.background_jobs import generate_qname
 
 from kpibsc.kpibsc.services import cascade as cascade_service
 from kpibsc.kpibsc.services import pay as pay_service
 from kpibsc.kpibsc.services import recompute as recompute_service
 from kpibsc.kpibsc.services import reviews as reviews_service
-from kpibsc.tests.jobs import delete_jobs, delete_jobs_matching, job_error, run_in_worker
+from kpibsc.tests.jobs import WorkerProcess, delete_jobs, delete_jobs_matching, job_error, run_in_worker
 
 TOKEN = f"KPIJ{uuid4().hex[:6].upper()}"
 SALES, DONE = f"{TOKEN}-SALES", f"{TOKEN}-DONE"
@@ -180,6 +182,89 @@ class TestJobsInAWorker(FrappeTestCase):
 		status = recompute_service.recompute_status(self.scorecard) or {}
 		self.assertEqual(status.get("state"), "failed", status)
 
+	# -- two recompute jobs of one scorecard, in two workers ---------------------------------
+
+	def test_two_recompute_jobs_of_one_scorecard_take_turns_in_two_workers(self):
+		# the scorecard's recompute after an approval (default queue), and the batch holding it
+		# of a recompute split one scorecard per job (long queue): two jobs, two workers
+		lock_year, other_year = YEAR + 1, YEAR + 2
+		scorecard = self.make_scorecard(
+			f"{TOKEN}-LK", lock_year, [{"kpi": SALES, "weight": 100, "target": 100}]
+		)
+		other = self.make_scorecard(f"{TOKEN}-LL", other_year, [{"kpi": SALES, "weight": 100, "target": 50}])
+		measurement = frappe.get_doc(
+			{"doctype": "KPI Measurement", "scorecard": scorecard, "period_start": f"{lock_year}-01-01"}
+		)
+		measurement.fill_items()
+		measurement.items[0].actual = "80"
+		measurement.insert(set_name=f"{TOKEN}-M2")
+		measurement.submit()
+		with patch.object(recompute_service, "BATCH_SIZE", 1):
+			batch_ids = recompute_service.enqueue_batches([scorecard, other])
+		approval_id = recompute_service.recompute_job_id([scorecard])
+		batch_id = recompute_service.recompute_job_id([scorecard], prefix="kpibsc-recompute-batch")
+		self.assertEqual(
+			batch_ids,
+			[batch_id, recompute_service.recompute_job_id([other], prefix="kpibsc-recompute-batch")],
+		)
+		commit()
+		self.job_ids.extend([approval_id, *batch_ids])
+
+		# the test holds the scorecard's row (another connection) while both jobs start, so
+		# that both reach the lock; released, they race for it
+		holder = frappe.db.create_connection()
+		workers = []
+		try:
+			holder.cursor().execute(
+				"select name from `tabKPI Scorecard` where name = %s for update", (scorecard,)
+			)
+			workers = [WorkerProcess([approval_id]), WorkerProcess(batch_ids)]
+			deadline = time.monotonic() + 180
+			while not (
+				workers[0].status(approval_id) == "started" and workers[1].status(batch_id) == "started"
+			):
+				self.assertLess(time.monotonic(), deadline, "the workers did not start the jobs")
+				time.sleep(0.2)
+			while waiting_for(holder, scorecard) < 2:  # both jobs are waiting for the row
+				self.assertLess(time.monotonic(), deadline, "the jobs did not reach the lock")
+				time.sleep(0.2)
+			holder.rollback()
+			jobs = {**workers[0].wait(), **workers[1].wait()}
+		finally:
+			holder.close()
+			for worker in workers:
+				worker.close()
+		for job in jobs.values():
+			self.assertEqual(job.get_status(), "finished", job_error(job))
+		first, second = sorted(
+			(jobs[approval_id].return_value(), jobs[batch_id].return_value()),
+			key=lambda run: get_datetime(run["locked_at"]),
+		)
+		# both waited for the test's hold; the second was let in only after the first had
+		# written (and committed): the writes did not interleave
+		self.assertGreater(first["lock_wait_s"], 0, first)
+		self.assertGreater(second["lock_wait_s"], 0, second)
+		self.assertGreaterEqual(
+			get_datetime(second["locked_at"]), get_datetime(first["written_at"]), (first, second)
+		)
+
+		frappe.db.rollback()
+		rows = frappe.get_all(
+			"KPI Result",
+			filters={"scorecard": scorecard},
+			fields=["name", "node_type", "actual", "achievement", "score"],
+			order_by="node_type",
+		)
+		# one run's rows (one name prefix per run), as a single run writes them: 80 of a
+		# target of 100, higher is better, 80 %, score 80, for the KPI and the scorecard
+		self.assertEqual(len({row.name[:6] for row in rows}), 1, rows)
+		self.assertEqual(
+			[(row.node_type, row.actual, row.achievement, row.score) for row in rows],
+			[("KPI", 80, 80, 80), ("Scorecard", 0, 0, 80)],
+		)
+		self.assertIsNone(recompute_service.recompute_status(scorecard))
+		self.assertIsNone(recompute_service.recompute_status(other))
+
 	# -- the recompute of saved tasks, flushed by the commit ---------------------------------
 
 	def test_task_saves_are_recomputed_once_after_the_commit(self):
@@ -269,8 +354,11 @@ class TestJobsInAWorker(FrappeTestCase):
 
 	def make_pay_setup(self):
 		"""A salary structure assigned to both employees and a policy: P1 by designation
-		(7,000,000), P2 = 2,000,000 x 1.0; no reviews, and the policy pays no P3 then."""
+		(7,000,000), P2 = 2,000,000 x 1.0; no reviews, and the policy pays no P3 then. Made
+		once for the tests that pay."""
 		basic = f"{TOKEN} Basic"
+		if frappe.db.exists("Salary Component", basic):
+			return
 		self.make(
 			"Salary Component", {"salary_component": basic, "salary_component_abbr": TOKEN, "type": "Earning"}
 		)
@@ -388,6 +476,78 @@ class TestJobsInAWorker(FrappeTestCase):
 		)
 		self.assertTrue(any(second in error for error in logs), logs)
 
+	def test_pay_run_whose_worker_is_killed_half_way_pays_nobody_and_is_retried(self):
+		# the second employee's P2 is a draft of the run (submitted, not duplicated, by the
+		# job, through HRMS's document): the job makes the first employee's in bulk and the
+		# second's P1, then waits for the draft's row, which the test holds — and is killed there
+		self.make_pay_setup()
+		first, second = self.employees
+		run = self.pay_run(4)
+		run_doc = frappe.get_doc("KPI Pay Run", run)
+		p2 = pay_service.components()["p2"]
+		draft = frappe.get_doc(
+			{
+				"doctype": "Additional Salary",
+				**pay_service.additional_salary_fields(
+					run_doc, second, p2, 2_000_000, pay_service.payroll_dates(run_doc, [second])[second]
+				),
+			}
+		).insert(ignore_permissions=True)
+		job_id = run_doc.job_id()
+		commit()
+		self.job_ids.append(job_id)
+
+		holder = frappe.db.create_connection()
+		worker = None
+		try:
+			cursor = holder.cursor()
+			cursor.execute("set session transaction isolation level read uncommitted")
+			cursor.execute(
+				"select name from `tabAdditional Salary` where name = %s for update", (draft.name,)
+			)
+			worker = WorkerProcess([job_id])
+
+			def written() -> int:  # rows of the run the job has written, committed or not
+				cursor.execute(
+					"select count(*) from `tabAdditional Salary` where ref_docname = %s and docstatus = 1",
+					(run,),
+				)
+				return cursor.fetchone()[0]
+
+			deadline = time.monotonic() + 180
+			while written() < 3:  # the first employee's P1 and P2, the second's P1
+				self.assertLess(time.monotonic(), deadline, "the job did not reach the draft")
+				time.sleep(0.2)
+			horse = worker.horse_pid()
+			self.assertTrue(horse)
+			os.kill(horse, signal.SIGKILL)
+			holder.rollback()  # the dead connection's statement ends, and its transaction with it
+			while written():
+				self.assertLess(time.monotonic(), deadline, "the killed job's rows stayed")
+				time.sleep(0.2)
+			jobs = worker.wait()
+		finally:
+			holder.close()
+			if worker:
+				worker.close()
+		self.assertEqual(jobs[job_id].get_status(), "failed")
+
+		frappe.db.rollback()
+		# none of its Additional Salaries: not the first employee's either; the draft is a draft
+		self.assertEqual(self.additional_salaries(run), [])
+		self.assertEqual(frappe.db.get_value("Additional Salary", draft.name, "docstatus"), 0)
+		# the run still says Queued and its job is gone, so Retry resumes it: everyone is paid
+		# once, the second employee's P2 by submitting the draft
+		self.assertEqual(frappe.db.get_value("KPI Pay Run", run, "status"), "Queued")
+		self.assertEqual(frappe.get_doc("KPI Pay Run", run).retry(), {"created": 4, "failed": 0})
+		commit()
+		self.assertEqual(frappe.db.get_value("KPI Pay Run", run, "status"), "Submitted")
+		self.assertEqual(
+			[(row.employee, row.amount) for row in self.additional_salaries(run)],
+			[(first, 2_000_000), (first, 7_000_000), (second, 2_000_000), (second, 7_000_000)],
+		)
+		self.assertEqual(frappe.db.get_value("Additional Salary", draft.name, "docstatus"), 1)
+
 	# -- clean-up ----------------------------------------------------------------------------
 
 	@classmethod
@@ -411,6 +571,18 @@ def payable_account(company: str) -> str:
 	return frappe.get_cached_value(
 		"Company", company, "default_payroll_payable_account"
 	) or frappe.db.get_value("Account", {"company": company, "account_type": "Payable", "is_group": 0})
+
+
+def waiting_for(connection, scorecard: str) -> int:
+	"""How many other connections of the site are running a locking read of the scorecard's row
+	(waiting for it: the caller holds it)."""
+	cursor = connection.cursor()
+	cursor.execute(
+		"""select count(*) from information_schema.processlist
+		where id != connection_id() and info like %s and info like %s""",
+		("%for update%", f"%{scorecard}%"),
+	)
+	return cursor.fetchone()[0]
 
 
 def stale_tokens() -> set[str]:
