@@ -189,54 +189,9 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 	"""The register rows (P1, P2, P3 and the why of each) for `employees`."""
 	if not employees:
 		return []
-	policy = policy_for(run.company, run.to_date)
-	settings = get_settings()
-	people = pd.DataFrame(
-		# plain dicts: pandas probes frappe._dict for array attributes and gets None
-		[
-			dict(row)
-			for row in frappe.get_all(
-				"Employee",
-				filters={"name": ("in", employees)},
-				fields=[
-					"name as employee",
-					"employee_name",
-					"department",
-					"designation",
-					"grade",
-					"date_of_joining",
-					"relieving_date",
-					"holiday_list",
-				],
-				order_by="name",
-			)
-		]
-	)
-	start, end = getdate(run.from_date), getdate(run.to_date)
-	people = people.join(count_days(run.company, start, end, people))
-	people["note"] = ""
-
-	frame = pd.DataFrame(index=people.index)
-	add_position_pay(frame, people, policy)
-	add_person_pay(frame, people, policy, end)
-	performance = performance_of(people, policy, settings, start, end)
-	people = people.join(performance)
-	frame["p3_base"] = flt(policy.p3_base)
-	frame["band_coefficient"] = people["band_coefficient"]
-	frame["achievement"] = people["score"] / 100.0
-	frame["bonus_rate"] = flt(policy.bonus_rate)
-	frame["score"] = people["score"]
-	frame["payment_days"] = people["payment_days"]
-	frame["working_days"] = people["working_days"]
+	policy, people, frame = pay_inputs(run, employees)
 	try:
-		pay = compute_pay(
-			frame,
-			p3_mode=policy.p3_mode,
-			combine=policy.p2_combine or "Product",
-			prorate_p3=bool(policy.prorate_p3),
-			pool=flt(policy.bonus_pool) if policy.p3_mode == "Bonus Pool" else None,
-			precision=currency_precision(run.currency or policy.currency),
-		)
+		pay = compute_pay(frame, **pay_options(run, policy))
 	except EngineError as error:
 		throw_engine_error(error, _("KPI Pay"))
 	blocked = people[people["blocked"]]
@@ -283,6 +238,62 @@ def compute_register(run, employees: list[str]) -> list[dict]:
 			}
 		)
 	return rows
+
+
+def pay_inputs(run, employees: list[str], policy=None) -> tuple:
+	"""The pay policy (the one in effect at the end of the run's period unless given), the
+	employees' records, days and performance, and the frame `compute_pay` reads for them."""
+	policy = policy or policy_for(run.company, run.to_date)
+	settings = get_settings()
+	people = pd.DataFrame(
+		# plain dicts: pandas probes frappe._dict for array attributes and gets None
+		[
+			dict(row)
+			for row in frappe.get_all(
+				"Employee",
+				filters={"name": ("in", employees)},
+				fields=[
+					"name as employee",
+					"employee_name",
+					"department",
+					"designation",
+					"grade",
+					"date_of_joining",
+					"relieving_date",
+					"holiday_list",
+				],
+				order_by="name",
+			)
+		]
+	)
+	start, end = getdate(run.from_date), getdate(run.to_date)
+	people = people.join(count_days(run.company, start, end, people))
+	people["note"] = ""
+
+	frame = pd.DataFrame(index=people.index)
+	add_position_pay(frame, people, policy)
+	add_person_pay(frame, people, policy, end)
+	performance = performance_of(people, policy, settings, start, end)
+	people = people.join(performance)
+	frame["p3_base"] = flt(policy.p3_base)
+	frame["band_coefficient"] = people["band_coefficient"]
+	frame["achievement"] = people["score"] / 100.0
+	frame["bonus_rate"] = flt(policy.bonus_rate)
+	frame["score"] = people["score"]
+	frame["payment_days"] = people["payment_days"]
+	frame["working_days"] = people["working_days"]
+	return policy, people, frame
+
+
+def pay_options(run, policy) -> dict:
+	"""`compute_pay`'s options from the pay policy and the run's currency."""
+	return {
+		"p3_mode": policy.p3_mode,
+		"combine": policy.p2_combine or "Product",
+		"prorate_p3": bool(policy.prorate_p3),
+		"pool": flt(policy.bonus_pool) if policy.p3_mode == "Bonus Pool" else None,
+		"precision": currency_precision(run.currency or policy.currency),
+	}
 
 
 def number(value: float) -> str:

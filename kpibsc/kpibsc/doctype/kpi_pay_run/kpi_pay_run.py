@@ -5,7 +5,7 @@ from frappe.utils import flt, format_date, getdate
 from frappe.utils.background_jobs import is_job_enqueued
 
 from kpibsc.kpibsc.permissions import keep_stored_values, stored_document
-from kpibsc.kpibsc.services import pay
+from kpibsc.kpibsc.services import pay, pay_cost
 
 
 class KPIPayRun(Document):
@@ -72,6 +72,15 @@ class KPIPayRun(Document):
 				indicator="orange",
 			)
 		return len(run.employees)
+
+	@frappe.whitelist()
+	def simulate_cost(
+		self, scenario: str = "Current Scores", shares: str | None = None, budget: str | None = None
+	) -> dict:
+		"""What the stored run's employees will cost per department under a scenario, against a
+		KPI Pay Budget: under Current Scores, what submitting the run pays."""
+		run = stored_document(self, "read")
+		return pay_cost.simulate(run, [row.employee for row in run.employees], scenario, shares, budget)
 
 	@frappe.whitelist()
 	def retry(self) -> dict:

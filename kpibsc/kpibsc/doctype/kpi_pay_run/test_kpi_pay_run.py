@@ -15,8 +15,10 @@ from hrms.payroll.doctype.salary_slip.test_salary_slip import make_leave_applica
 
 from kpibsc.engine import FIVE_BANDS
 from kpibsc.kpibsc.doctype.kpi_pay_run.kpi_pay_run import run_additional_salaries
+from kpibsc.kpibsc.report.kpi_pay_cost_simulation.kpi_pay_cost_simulation import execute as pay_cost_report
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
 from kpibsc.kpibsc.services import pay as pay_service
+from kpibsc.kpibsc.services import pay_cost as pay_cost_service
 from kpibsc.kpibsc.services.pay import PayPolicyError, PayRunError, components
 from kpibsc.tests.factories import (
 	TEST_COMPANY,
@@ -25,6 +27,7 @@ from kpibsc.tests.factories import (
 	make_department,
 	make_kpi_employee,
 )
+from kpibsc.tests.http import call, method
 
 JAN = (getdate("2025-01-01"), getdate("2025-01-31"))
 STRUCTURE = "_Test KPI Pay Structure"
@@ -1008,6 +1011,121 @@ class TestKPIPayRun(KPITestCase):
 			self.assertEqual(run.retry(), {"created": 8, "failed": 0})
 		self.assertEqual((run.status, len(set(self.made_for(run)))), ("Submitted", 8))
 
+	# -- pay-cost simulation before paying (#19) -------------------------------------------
+	# The department's three people, worked by hand (see test_pay_run_to_salary_slips):
+	#   An    P1 10,000,000  P2 2,400,000  score 100 (A)  P3 4,200,000
+	#   Binh  P1  6,000,000  P2 2,000,000  score  60 (D)  P3 2,400,000
+	#   Cuong P1  5,161,290  P2 1,032,258  no review      P3 0 (Zero P3)
+	# P1 21,161,290 and P2 5,432,258 in every scenario.
+
+	def simulation_filters(self, **values) -> dict:
+		return {
+			"company": TEST_COMPANY,
+			"from_date": JAN[0],
+			"to_date": JAN[1],
+			"department": self.department,
+			**values,
+		}
+
+	def simulated(self, **values) -> dict:
+		"""The report's department row and total row."""
+		_columns, rows, *_rest = pay_cost_report(self.simulation_filters(**values))
+		self.assertEqual(len(rows), 2, rows)
+		return {"department": rows[0], "total": rows[1]}
+
+	def test_simulated_cost_is_what_the_run_pays(self):
+		run = self.make_run()
+		budget = make_pay_budget(self.department, 35_000_000)
+		result = run.simulate_cost("Current Scores", budget=budget)
+		department, total = result["rows"]
+		# P3 4,200,000 + 2,400,000 + 0; total 21,161,290 + 5,432,258 + 6,600,000
+		self.assertEqual(
+			[department[key] for key in ("headcount", "p1", "p2", "p3", "total")],
+			[3, 21_161_290, 5_432_258, 6_600_000, 33_193_548],
+		)
+		# budget minus cost: 35,000,000 - 33,193,548
+		self.assertEqual((department["budget"], department["variance"]), (35_000_000, 1_806_452))
+		self.assertEqual(total["total"], department["total"])
+		for key in ("p1", "p2", "p3", "total"):
+			self.assertEqual(department[key], sum(row.get(key) for row in run.employees), key)
+		# the report of the same period and department shows the same figures
+		report = self.simulated(pay_budget=budget)
+		self.assertEqual(report["department"]["total"], 33_193_548)
+		self.assertEqual(report["department"]["variance"], 1_806_452)
+
+		run.submit()  # and then pays exactly that
+		paid = frappe.get_all(
+			"Additional Salary",
+			filters={"ref_doctype": "KPI Pay Run", "ref_docname": run.name, "docstatus": 1},
+			pluck="amount",
+		)
+		self.assertEqual(sum(paid), 33_193_548)
+
+	def test_simulated_cost_under_forced_distribution_and_what_if_shares(self):
+		self.set_distribution({"A": 50, "B": 0, "C": 0, "D": 0, "E": 50})
+		# forced, per department, among the two with a score: An (100) the top half, A (x 1.4);
+		# Binh the bottom half, E (x 0.6); Cuong has no score and no band:
+		# P3 3,000,000 x 1.4 + 3,000,000 x 0.6 = 6,000,000
+		forced = self.simulated(scenario="Forced Distribution")["department"]
+		self.assertEqual(
+			[forced[key] for key in ("p1", "p2", "p3", "total")],
+			[21_161_290, 5_432_258, 6_000_000, 32_593_548],
+		)
+		# what-if A 10% / B 60% / C 30%: each of the three costs the expected coefficient
+		# 0.1 x 1.4 + 0.6 x 1.2 + 0.3 x 1.0 = 1.16 of 3,000,000 = 3,480,000; P3 10,440,000
+		what_if = self.simulated(
+			scenario="What-if Shares", what_if_shares="A=10, B=60, C=30", total_budget=36_000_000
+		)
+		self.assertEqual(what_if["department"]["p3"], 10_440_000)
+		self.assertEqual(what_if["total"]["total"], 37_033_548)
+		self.assertEqual(what_if["total"]["variance"], 36_000_000 - 37_033_548)
+		with self.assertRaises(pay_cost_service.PayCostError):
+			self.simulated(scenario="What-if Shares", what_if_shares="A=ten")
+		with self.assertRaises(frappe.ValidationError):  # 10 + 60 is not 100
+			self.simulated(scenario="What-if Shares", what_if_shares="A=10, B=60")
+
+	def set_distribution(self, percents: dict):
+		settings = frappe.get_single("KPI BSC Settings")
+		before = {row.band: row.distribution_percent for row in settings.rank_bands}
+
+		def restore():  # the settings are cached outside the transaction the class rolls back
+			settings.reload()
+			for row in settings.rank_bands:
+				row.distribution_percent = before[row.band]
+			settings.save()
+
+		for row in settings.rank_bands:
+			row.distribution_percent = percents[row.band]
+		settings.save()
+		self.addCleanup(restore)
+
+	def test_only_hr_simulates_pay(self):
+		run = self.make_run()
+		employee = "kpi.pay.an@example.com"
+		frappe.set_user(employee)
+		with self.assertRaises(frappe.PermissionError):
+			pay_cost_report(self.simulation_filters())
+		with self.assertRaises(frappe.PermissionError):
+			run.simulate_cost()
+		frappe.set_user("Administrator")
+		# over HTTP, as a browser sends it: the report and the run's method are refused
+		reply = call(
+			employee,
+			"POST",
+			method("frappe.desk.query_report.run"),
+			{"report_name": "KPI Pay Cost Simulation", "filters": frappe.as_json(self.simulation_filters())},
+		)
+		self.assertEqual(reply.status, 403, reply.text[:300])
+		self.assertNotIn("21161290", reply.text)
+		reply = call(
+			employee,
+			"POST",
+			method("run_doc_method"),
+			{"dt": "KPI Pay Run", "dn": run.name, "method": "simulate_cost", "args": "{}"},
+		)
+		self.assertEqual(reply.status, 403, reply.text[:300])
+		self.assertNotIn("21161290", reply.text)
+
 
 def refuse_full_rollback(rollback):
 	"""frappe.db.rollback for the Payroll Entry submit: a rollback to a savepoint goes through,
@@ -1045,6 +1163,23 @@ def make_policy(name: str, effective_from: str, **values) -> str:
 				"p3_base": P3_BASE,
 				"missing_performance": "Zero P3",
 				**values,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_pay_budget(department: str, amount: float) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "KPI Pay Budget",
+				"budget_name": "_Test KPI Pay Budget January",
+				"company": TEST_COMPANY,
+				"from_date": JAN[0],
+				"to_date": JAN[1],
+				"departments": [{"department": department, "budget": amount}],
 			}
 		)
 		.insert()
