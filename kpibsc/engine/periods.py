@@ -16,6 +16,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from kpibsc.engine.arrays import factorize, running_sum
 from kpibsc.engine.errors import AggregationError, PhasingError, _, choice
 from kpibsc.engine.rounding import distribute, round_half_up
 
@@ -300,43 +301,43 @@ def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
 	# Rows of an item are contiguous: `start` is the position of each row's first row.
 	new_item = np.ones(len(frame), dtype=bool)
 	new_item[1:] = item[1:] != item[:-1]
-	start = np.maximum.accumulate(np.where(new_item, np.arange(len(frame)), 0))
-	aggregation_codes, aggregations = pd.factorize(frame["aggregation"])
+	firsts = np.flatnonzero(new_item)
+	start = np.repeat(firsts, np.diff(np.append(firsts, len(frame))))
+	aggregation_codes, aggregations = factorize(frame["aggregation"])
+	hows = [_aggregation(name) for name in aggregations]
+	count = running_sum(reported, firsts)
+	running_actual = running_sum(np.where(reported, actual, 0.0), firsts)
 
-	def running_sum(values):
-		total = np.cumsum(values)
-		return total - np.concatenate(([0.0], total))[start]
-
-	count = running_sum(reported.astype(float))
 	ytd_actual = np.full(len(frame), np.nan)
 	ytd_target = np.full(len(frame), np.nan)
-	for code, name in enumerate(aggregations):
+	# copyto/divide with `where` write each aggregation's rows in one pass, no compress/scatter
+	for code, how in enumerate(hows):
 		rows = aggregation_codes == code
-		how = _aggregation(name)
 		if how == Aggregation.SUM:
-			values_actual = running_sum(np.where(reported, actual, 0.0))
-			values_target = running_sum(target)
+			np.copyto(ytd_actual, running_actual, where=rows)
+			np.copyto(ytd_target, running_sum(target, firsts), where=rows)
 		elif how == Aggregation.AVERAGE:
 			with np.errstate(invalid="ignore", divide="ignore"):
-				values_actual = running_sum(np.where(reported, actual, 0.0)) / count
-				values_target = running_sum(np.where(reported, target, 0.0)) / count
+				np.divide(running_actual, count, out=ytd_actual, where=rows)
+				reported_target = running_sum(np.where(reported, target, 0.0), firsts)
+				np.divide(reported_target, count, out=ytd_target, where=rows)
 		elif how == Aggregation.LAST:
 			latest = np.maximum.accumulate(np.where(reported, np.arange(len(frame)), -1))
-			values_actual = np.where(latest >= start, actual[np.maximum(latest, 0)], np.nan)
-			values_target = target
+			np.copyto(ytd_actual, actual[np.maximum(latest, 0)], where=rows & (latest >= start))
+			np.copyto(ytd_target, target, where=rows)
 		else:
 			# cummin/cummax leave NaN where a period is unreported: carry the running value on.
 			how_name = "cummin" if how == Aggregation.MIN else "cummax"
 			groups = start[rows]
-			values_actual = np.full(len(frame), np.nan)
-			values_target = np.full(len(frame), np.nan)
-			values_actual[rows] = _running(actual[rows], groups, how_name)
-			values_target[rows] = _running(np.where(reported, target, np.nan)[rows], groups, how_name)
-		ytd_actual[rows] = values_actual[rows]
-		ytd_target[rows] = values_target[rows]
+			ytd_actual[rows] = _running(actual[rows], groups, how_name)
+			ytd_target[rows] = _running(np.where(reported, target, np.nan)[rows], groups, how_name)
 
 	ytd_actual[count == 0] = np.nan
-	return frame.assign(ytd_actual=ytd_actual, ytd_target=ytd_target)
+	# A shallow copy with two new columns: `assign` would copy every column of a large frame.
+	result = frame.copy(deep=False)
+	result["ytd_actual"] = ytd_actual
+	result["ytd_target"] = ytd_target
+	return result
 
 
 def _is_sorted(frame: pd.DataFrame) -> bool:

@@ -17,6 +17,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from kpibsc.engine.arrays import factorize
 from kpibsc.engine.errors import InvalidWeightError, TreeError, _, choice
 
 
@@ -51,8 +52,8 @@ def rollup_long(
 	"""`rollup` for scores in long form (columns node, period, score), as they are stored:
 	returns one row per node and period that has a score."""
 	structure = _Tree(tree)
-	period_codes, periods = pd.factorize(leaves["period"], sort=True)
-	positions = structure.nodes.get_indexer(leaves["node"])
+	period_codes, periods = factorize(leaves["period"])
+	positions = structure.positions(leaves["node"])
 	if (positions < 0).any():
 		raise TreeError(
 			_("The scored node {0} is not in the tree."), leaves["node"].to_numpy()[positions < 0][0]
@@ -60,13 +61,15 @@ def rollup_long(
 	scores = np.full((len(structure.nodes), len(periods)), np.nan)
 	scores[positions, period_codes] = leaves["score"].to_numpy(dtype=float)
 	rolled = structure.roll(scores, missing)
-	node_index, period_index = np.nonzero(~np.isnan(rolled))
+	flat = np.flatnonzero(~np.isnan(rolled.ravel()))
+	node_index, period_index = np.divmod(flat, len(periods))
 	return pd.DataFrame(
 		{
-			"node": structure.nodes[node_index],
-			"period": periods[period_index],
-			"score": rolled[node_index, period_index],
-		}
+			"node": structure.nodes.to_numpy()[node_index],
+			"period": periods.to_numpy()[period_index],
+			"score": rolled.ravel()[flat],
+		},
+		copy=False,
 	)
 
 
@@ -75,7 +78,11 @@ class _Tree:
 
 	def __init__(self, tree: pd.DataFrame):
 		self.nodes = pd.Index(tree["node"])
-		if self.nodes.has_duplicates:
+		ids = self.nodes.to_numpy()
+		# Integer ids 0..n-1 in order (as factorized names are) are their own positions:
+		# no duplicates to look for, no hash lookups.
+		self.dense_ids = ids.dtype.kind in "iu" and bool(np.array_equal(ids, np.arange(len(ids))))
+		if not self.dense_ids and self.nodes.has_duplicates:
 			raise TreeError(
 				_("The node {0} appears twice in the tree."), self.nodes[self.nodes.duplicated()][0]
 			)
@@ -89,7 +96,7 @@ class _Tree:
 		self.weights = weights
 		has_parent = tree["parent"].notna().to_numpy()
 		parents = np.full(len(self.nodes), -1)
-		parents[has_parent] = self.nodes.get_indexer(pd.Index(tree["parent"].to_numpy()[has_parent]))
+		parents[has_parent] = self.positions(tree["parent"].to_numpy()[has_parent])
 		unknown = has_parent & (parents < 0)
 		if unknown.any():
 			raise TreeError(
@@ -100,6 +107,17 @@ class _Tree:
 		self.parents = parents
 		self.depth = _depths(parents, self.nodes)
 
+	def positions(self, nodes) -> np.ndarray:
+		"""Position in the tree of each of `nodes`, -1 for a node not in it."""
+		values = np.asarray(nodes)
+		if self.dense_ids and values.dtype.kind in "iuf":
+			whole = values.astype(np.int64) if values.dtype.kind == "f" else values
+			known = (whole >= 0) & (whole < len(self.nodes))
+			if values.dtype.kind == "f":
+				known &= whole == values
+			return whole if known.all() else np.where(known, whole, -1)
+		return self.nodes.get_indexer(pd.Index(values))
+
 	def roll(self, scores: np.ndarray, missing: MissingPolicy | str) -> np.ndarray:
 		missing = choice(MissingPolicy, missing, TreeError)
 		if scores.ndim == 1:
@@ -109,6 +127,8 @@ class _Tree:
 		scores[has_children] = np.nan
 		for level in range(int(self.depth.max(initial=0)), 0, -1):
 			children = np.flatnonzero(self.depth == level)
+			# children of the same parent side by side (in their order), for `reduceat`
+			children = children[np.argsort(self.parents[children], kind="stable")]
 			targets, parent_scores = _weighted_means(
 				self.parents[children], self.weights[children], scores[children], missing
 			)
@@ -119,30 +139,32 @@ class _Tree:
 def _weighted_means(parents, weights, child_scores, missing):
 	"""Weighted mean of child scores per parent, for every period column at once.
 
-	Returns the distinct parents and their scores (one row each)."""
-	targets, inverse = np.unique(parents, return_inverse=True)
-	periods = child_scores.shape[1]
+	`parents` is sorted (children of a parent are contiguous): each sum is one `reduceat`
+	over whole rows. Returns the distinct parents and their scores (one row each)."""
+	firsts = np.flatnonzero(np.concatenate(([True], parents[1:] != parents[:-1])))
+	targets = parents[firsts]
 	known = ~np.isnan(child_scores)
-	filled = np.where(known, child_scores, 0.0)
-	counted = known if missing == MissingPolicy.SKIP else np.ones_like(known)
-	# One bincount over (parent, period) cells instead of one per period.
-	cells = (inverse[:, None] * periods + np.arange(periods)[None, :]).ravel()
-	size = len(targets) * periods
-
-	def per_parent(values):
-		return np.bincount(cells, values.ravel(), minlength=size).reshape(len(targets), periods)
-
-	counts = counted.astype(float)
-	weight_sum = per_parent(weights[:, None] * counts)
-	any_weight = per_parent(np.broadcast_to(weights[:, None], counts.shape).copy())
-	weighted = per_parent(weights[:, None] * filled)
-	# Every child weighs zero: fall back to equal weights among the counted children.
-	# (If only the scored children weigh zero, they carry no weight: no score.)
-	equal_sum = per_parent(counts)
-	equal = per_parent(filled * counts)
+	column = weights[:, None]
+	filled = child_scores * column
+	filled[~known] = 0.0
+	weighted = np.add.reduceat(filled, firsts, axis=0)
+	total_weight = np.add.reduceat(weights, firsts)
+	if missing == MissingPolicy.SKIP:
+		weight_sum = np.add.reduceat(known * column, firsts, axis=0)
+	else:  # every child counts, scored or not: the same sum in every period
+		weight_sum = np.repeat(total_weight[:, None], child_scores.shape[1], axis=1)
 	with np.errstate(invalid="ignore", divide="ignore"):
-		fallback = np.where(any_weight > 0, np.nan, equal / equal_sum)
-		return targets, np.where(weight_sum > 0, weighted / weight_sum, fallback)
+		result = weighted / weight_sum
+		result[weight_sum <= 0] = np.nan
+		# Every child weighs zero: fall back to equal weights among the counted children.
+		# (If only the scored children weigh zero, they carry no weight: no score.)
+		unweighted = total_weight <= 0
+		if unweighted.any():
+			counted = known if missing == MissingPolicy.SKIP else np.ones_like(known)
+			equal_sum = np.add.reduceat(counted.astype(float), firsts, axis=0)
+			equal = np.add.reduceat(np.where(known, child_scores, 0.0), firsts, axis=0)
+			result[unweighted] = (equal / equal_sum)[unweighted]
+	return targets, result
 
 
 def _depths(parent_positions: np.ndarray, nodes: pd.Index) -> np.ndarray:

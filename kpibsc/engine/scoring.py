@@ -15,6 +15,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from kpibsc.engine.arrays import factorize
 from kpibsc.engine.errors import InvalidMethodError, InvalidTargetError, InvalidThresholdError, ScaleError, _
 from kpibsc.engine.formula import compile_formula
 
@@ -72,7 +73,7 @@ def achievement(
 	method_column = columns["method"]
 	if not isinstance(method_column, pd.Series | pd.Categorical):
 		method_column = np.asarray(method_column, dtype=object)
-	method_codes, methods = pd.factorize(method_column)
+	method_codes, methods = factorize(method_column)
 	size = len(method_codes)
 	rows = _Rows(columns, size, label_column)
 	result = np.full(size, np.nan)
@@ -105,7 +106,7 @@ class _Rows:
 		values = np.asarray(values)
 		if values.dtype.kind not in "fiub":
 			values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
-		return values[mask].astype(float)
+		return values[mask].astype(float, copy=False)
 
 	def get_objects(self, name: str, mask: np.ndarray, default=None) -> np.ndarray:
 		values = self.columns.get(name) if hasattr(self.columns, "get") else None
@@ -132,9 +133,10 @@ def _relative(actual, target, higher_is_better):
 		return 1.0 + gap / np.abs(target)
 
 
-def _require_nonzero_target(rows, mask, target, method):
+def _require_nonzero_target(rows, mask, target, method, actual=None):
 	# A row without an actual needs no target yet (nothing to score).
-	bad = ((target == 0) | np.isnan(target)) & ~np.isnan(rows.get("actual", mask))
+	actual = rows.get("actual", mask) if actual is None else actual
+	bad = ((target == 0) | np.isnan(target)) & ~np.isnan(actual)
 	if bad.any():
 		raise InvalidTargetError(
 			_(
@@ -148,7 +150,7 @@ def _require_nonzero_target(rows, mask, target, method):
 
 def _higher_is_better(rows, mask, points):
 	actual, target = rows.get("actual", mask), rows.get("target", mask)
-	_require_nonzero_target(rows, mask, target, Method.HIGHER_IS_BETTER)
+	_require_nonzero_target(rows, mask, target, Method.HIGHER_IS_BETTER, actual)
 	return _relative(actual, target, True)
 
 
@@ -372,8 +374,10 @@ class StatusBands:
 	def codes(self, achievement) -> np.ndarray:
 		"""Position of each achievement's status in `names` (the last one for missing)."""
 		achievement = np.asarray(achievement, dtype=float)
-		starts = np.array([start for start, _status in self.thresholds], dtype=float)
-		codes = np.searchsorted(starts, achievement, side="right")
+		# the number of thresholds reached: a comparison per band beats a binary search
+		codes = np.zeros(achievement.shape, dtype=np.intp)
+		for start, _status in self.thresholds:
+			codes += achievement >= start
 		codes[np.isnan(achievement)] = len(self.names) - 1
 		return codes
 
@@ -524,10 +528,10 @@ def zones(columns: Mapping, raw: np.ndarray, bands: StatusBands, label_column: s
 	a higher band), whatever points or scale the score uses. Yes/No: met is Green, not met Red.
 	"""
 	codes = bands.codes(raw)
-	method = np.asarray(columns["method"], dtype=object)
+	is_method = _method_masks(columns["method"])
 	measured = ~np.isnan(raw)
 	met, between = bands.met, max(bands.met - 1, 0)
-	thresholds = (method == Method.THRESHOLDS) & measured
+	thresholds = is_method(Method.THRESHOLDS) & measured
 	if thresholds.any():
 		rows = _Rows(columns, len(raw), label_column)
 		actual, red_flag, goal = (rows.get(name, thresholds) for name in ("actual", "red_flag", "target"))
@@ -536,9 +540,22 @@ def zones(columns: Mapping, raw: np.ndarray, bands: StatusBands, label_column: s
 		codes[thresholds] = np.where(
 			toward_goal >= 1.0, np.maximum(met, codes[thresholds]), np.where(toward_goal >= 0.0, between, 0)
 		)
-	yes_no = (method == Method.YES_NO) & measured
+	yes_no = is_method(Method.YES_NO) & measured
 	codes[yes_no] = np.where(raw[yes_no] >= 1.0, met, 0)
 	return codes
+
+
+def _method_masks(method_column):
+	"""A function giving the rows of one method, from the column factorized once (a
+	categorical column is not converted to a million Python strings to be compared)."""
+	if not isinstance(method_column, pd.Series | pd.Categorical):
+		method_column = np.asarray(method_column, dtype=object)
+	method_codes, methods = factorize(method_column)
+
+	def is_method(method: Method) -> np.ndarray:
+		return np.isin(method_codes, [code for code, name in enumerate(methods) if name == method])
+
+	return is_method
 
 
 @dataclass(frozen=True)
