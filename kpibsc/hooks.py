@@ -40,6 +40,9 @@ before_uninstall = "kpibsc.setup.install.before_uninstall"
 # HRMS's helper completes the setup wizard with ERPNext's "_Test Company" and a fiscal year.
 before_tests = "kpibsc.tests.utils.before_tests"
 
+# the desk's root opens My Work for employees, department heads and HR people who score
+boot_session = "kpibsc.kpibsc.services.home.boot_session"
+
 # Fixtures
 # --------
 

@@ -19,6 +19,7 @@ frappe.ui.form.on("KPI Measurement", {
 	},
 	refresh(frm) {
 		if (frm.doc.docstatus > 0) show_recompute_status(frm);
+		offer_send_for_approval(frm);
 		if (frm.doc.scorecard) {
 			frm.add_custom_button(
 				__("Balanced Scorecard"),
@@ -32,6 +33,25 @@ frappe.ui.form.on("KPI Measurement", {
 		}
 	},
 });
+
+function offer_send_for_approval(frm) {
+	// nobody approves their own numbers: whoever may not approve this draft sees "Send for
+	// Approval" where Submit (approve) would be refused by the server
+	if (frm.doc.docstatus !== 0 || frm.is_new() || (frm.doc.__onload || {}).may_approve) return;
+	frm.perm[0].submit = 0;
+	frm.toolbar.set_primary_action();
+	if (frm.is_dirty()) return;
+	frm.page.set_primary_action(__("Send for Approval"), () =>
+		frm.call({ method: "send_for_approval", doc: frm.doc }).then(({ message }) => {
+			frappe.show_alert({
+				message: message && message.length
+					? __("Sent to {0} for approval.", [message.map(frappe.utils.escape_html).join(", ")])
+					: __("Waiting for a KPI Manager to approve it."),
+				indicator: "green",
+			});
+		})
+	);
+}
 
 function show_recompute_status(frm) {
 	// approving or cancelling queues a recompute of the scorecard: say so until it has run

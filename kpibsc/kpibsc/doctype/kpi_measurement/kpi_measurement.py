@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cstr, flt, format_date, get_number_format_info, getdate, now_datetime
 
-from kpibsc.kpibsc.permissions import derived_owner
+from kpibsc.kpibsc.permissions import derived_owner, measurement_has_permission, stored_document
 from kpibsc.kpibsc.services.actuals import formula_actuals
 from kpibsc.kpibsc.services.reminders import ask_for_approval, close_approval
 from kpibsc.kpibsc.services.work import task_actuals
@@ -45,6 +45,27 @@ class KPIMeasurement(Document):
 			frappe.get_doc("KPI Scorecard", self.scorecard).check_permission("read")
 			self.set_period()
 			self.set_items_from_scorecard()
+
+	def onload(self):
+		# the form offers Submit (approve) only to who may approve these numbers; the
+		# owner sends them for approval instead
+		self.set_onload("may_approve", bool(measurement_has_permission(self, "submit")))
+
+	@frappe.whitelist()
+	def send_for_approval(self) -> list[str]:
+		"""The owner's "Send for Approval": the department head gets the to-do (saving a draft
+		already does; this says so, and asks again after a to-do was closed). Returns the
+		full names of who was asked; none when a KPI Manager approves these numbers."""
+		stored = stored_document(self, "write")
+		if stored.docstatus != 0:
+			frappe.throw(_("Only a draft measurement is sent for approval."))
+		ask_for_approval(stored)
+		users = frappe.get_all(
+			"ToDo",
+			filters={"reference_type": stored.doctype, "reference_name": stored.name, "status": "Open"},
+			pluck="allocated_to",
+		)
+		return [frappe.utils.get_fullname(user) for user in users]
 
 	def on_update(self):
 		ask_for_approval(self)

@@ -1,5 +1,7 @@
-// One employee's work this period: scorecard items with target and actual, tasks grouped
-// by the objective they serve, and what is overdue.
+// Each user's home: the sections their roles use (their own period to enter and score, a
+// head's team, HR's review cycles and pay runs), then one employee's work this period:
+// scorecard items with target and actual, tasks grouped by the objective they serve, and
+// what is overdue.
 
 const MY_WORK_COLOURS = { Green: "green", Amber: "orange", Red: "red", "No Data": "gray" };
 
@@ -21,6 +23,13 @@ frappe.pages["my-work"].on_page_load = function (wrapper) {
 		},
 	});
 	page.set_secondary_action(__("Refresh"), () => load(body, field.get_value()));
+	body.on("click", "[data-enter-actuals]", (event) => {
+		frappe
+			.xcall("kpibsc.kpibsc.services.home.enter_actuals", {
+				scorecard: $(event.currentTarget).attr("data-enter-actuals"),
+			})
+			.then((measurement) => frappe.set_route("Form", "KPI Measurement", measurement));
+	});
 	const wanted = frappe.route_options && frappe.route_options.employee;
 	frappe.route_options = null;
 	wanted ? field.set_value(wanted) : load(body, null);
@@ -28,8 +37,10 @@ frappe.pages["my-work"].on_page_load = function (wrapper) {
 
 function load(body, employee) {
 	frappe
-		.call({ method: "kpibsc.kpibsc.services.work.get_my_work", args: { employee } })
-		.then(({ message }) => body.html(my_work_html(message)));
+		.call({ method: "kpibsc.kpibsc.page.my_work.my_work.get_home", args: { employee } })
+		.then(({ message }) =>
+			body.html(home_html(message.home) + (message.work ? my_work_html(message.work) : ""))
+		);
 }
 
 function my_work_html(work) {
@@ -121,4 +132,170 @@ function tasks_table(tasks, esc, kpi_names) {
 		<th>${__("Task")}</th><th>${__("Status")}</th><th class="text-right">${__("Progress")}</th>
 		<th>${__("Due")}</th><th>${__("KPI")}</th>
 	</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+// -- the sections of each role's home ---------------------------------------------------------
+
+function home_html(home) {
+	const esc = frappe.utils.escape_html;
+	return [
+		home.mine && own_html(home.mine, esc),
+		home.team && team_html(home.team, esc),
+		home.reviews && reviews_html(home.reviews, esc),
+		home.pay_runs && pay_runs_html(home.pay_runs, esc),
+	]
+		.filter(Boolean)
+		.join("");
+}
+
+function status_pill(status) {
+	const shown = status || "No Data";
+	return `<span class="indicator-pill ${MY_WORK_COLOURS[shown] || "gray"}">${__(shown)}</span>`;
+}
+
+function link_to(doctype, name, label) {
+	const route = frappe.router.slug(doctype);
+	return `<a href="/app/${route}/${encodeURIComponent(name)}">${frappe.utils.escape_html(
+		label || name
+	)}</a>`;
+}
+
+function date_range(from, to) {
+	return `${frappe.datetime.str_to_user(from)} – ${frappe.datetime.str_to_user(to)}`;
+}
+
+function home_card(title, body, section) {
+	return `<div class="my-work-section mb-4" data-section="${section}">
+		<h5>${title}</h5>${body}</div>`;
+}
+
+function own_html(mine, esc) {
+	if (!mine.scorecard) {
+		return home_card(
+			__("My Scorecard"),
+			`<p class="text-muted">${__("No open scorecard covers today for you.")}</p>`,
+			"mine"
+		);
+	}
+	const period = mine.period;
+	const enter = period
+		? `<button class="btn btn-primary btn-sm" data-enter-actuals="${esc(mine.scorecard.name)}">
+				${__("Enter actuals for {0}", [date_range(period.period_start, period.period_end)])}
+			</button>
+			<span class="text-muted small ml-2">${
+				period.measurement
+					? __("Draft {0}", [esc(period.measurement)])
+					: __("No measurement yet: one is made when you start.")
+			}</span>`
+		: `<p class="text-muted">${__("Every period that has started is approved.")}</p>`;
+	const ytd = mine.ytd
+		? `${__("Score, year to date")}: <b>${format_number(mine.ytd.ytd_score, null, 1)}</b>
+			${status_pill(mine.ytd.ytd_status)}
+			<span class="text-muted small">${__("to {0}", [
+				frappe.datetime.str_to_user(mine.ytd.period_end),
+			])}</span>`
+		: `${__("Score, year to date")}: ${status_pill("No Data")}`;
+	const review = mine.review
+		? `${__("My review")}: ${link_to("Performance Review", mine.review.name)}
+			<span class="indicator-pill blue">${__(mine.review.workflow_state || "")}</span>`
+		: `<span class="text-muted">${__("No performance review yet.")}</span>`;
+	return home_card(
+		__("My Scorecard: {0}", [link_to("KPI Scorecard", mine.scorecard.name, mine.scorecard.title)]),
+		`<div class="mb-2">${enter}</div><div class="mb-2">${ytd}</div><div>${review}</div>`,
+		"mine"
+	);
+}
+
+function team_html(team, esc) {
+	const scorecards = team.scorecards.length
+		? table(
+				[__("Employee"), __("Scorecard"), __("Score"), __("Status")],
+				team.scorecards.map((row) => [
+					esc(row.employee_name || row.employee),
+					link_to("KPI Scorecard", row.name, row.title),
+					row.score == null ? "" : format_number(row.score, null, 1),
+					status_pill(row.status),
+				]),
+				[2]
+		  )
+		: `<p class="text-muted">${__("No open team scorecards.")}</p>`;
+	const approvals = team.approvals.length
+		? table(
+				[__("Measurement"), __("Employee"), __("Period")],
+				team.approvals.map((row) => [
+					link_to("KPI Measurement", row.name),
+					esc(row.employee_name || row.employee),
+					date_range(row.period_start, row.period_end),
+				])
+		  )
+		: `<p class="text-muted">${__("Nothing waiting for your approval.")}</p>`;
+	const red = team.red.length
+		? table(
+				[__("Employee"), __("KPI"), __("Period"), __("Target"), __("Actual")],
+				team.red.map((row) => [
+					link_to("KPI Scorecard", row.scorecard, row.employee_name || row.employee),
+					esc(row.kpi_name || row.kpi),
+					frappe.datetime.str_to_user(row.period_start),
+					row.target == null ? "" : format_number(row.target, null, 2),
+					row.actual == null ? "" : format_number(row.actual, null, 2),
+				]),
+				[3, 4]
+		  )
+		: `<p class="text-muted">${__("No team KPI is in Red.")}</p>`;
+	return home_card(
+		__("My Team"),
+		`<h6>${__("Team Scorecards")}</h6>${scorecards}
+		<h6>${__("Waiting for My Approval ({0})", [team.approvals.length])}</h6>${approvals}
+		<h6 class="text-danger">${__("KPIs in Red ({0})", [team.red.length])}</h6>${red}`,
+		"team"
+	);
+}
+
+function reviews_html(cycles, esc) {
+	const body = cycles.length
+		? table(
+				[__("Review Cycle"), __("Status"), __("Reviews by Step"), __("Total")],
+				cycles.map((cycle) => [
+					link_to("Performance Review Cycle", cycle.name, cycle.cycle_name),
+					esc(__(cycle.status)),
+					Object.entries(cycle.states)
+						.map(([state, count]) => `<span class="indicator-pill blue mr-1">${esc(__(state))}: ${count}</span>`)
+						.join(""),
+					cycle.total,
+				]),
+				[3]
+		  )
+		: `<p class="text-muted">${__("No review cycles yet.")}</p>`;
+	return home_card(__("Review Cycles"), body, "reviews");
+}
+
+function pay_runs_html(pay, esc) {
+	const colours = { Draft: "orange", Queued: "blue", Submitted: "green", Failed: "red", Cancelled: "gray" };
+	const pill = (status) => `<span class="indicator-pill ${colours[status] || "gray"}">${esc(__(status))}</span>`;
+	const counts = Object.entries(pay.counts)
+		.map(([status, count]) => `${pill(status)} ${count}`)
+		.join(" &nbsp; ");
+	const runs = pay.runs.length
+		? table(
+				[__("Pay Run"), __("Company"), __("Period"), __("Status"), __("Total")],
+				pay.runs.map((run) => [
+					link_to("KPI Pay Run", run.name),
+					esc(run.company),
+					date_range(run.from_date, run.to_date),
+					pill(run.status) + (run.error_message ? ` <span class="text-danger small">${esc(run.error_message)}</span>` : ""),
+					format_currency(run.total || 0, run.currency),
+				]),
+				[4]
+		  )
+		: `<p class="text-muted">${__("No KPI pay runs yet.")}</p>`;
+	return home_card(__("KPI Pay Runs"), `<div class="mb-2">${counts}</div>${runs}`, "pay_runs");
+}
+
+function table(headings, rows, right = []) {
+	const align = (index) => (right.includes(index) ? ' class="text-right"' : "");
+	return `<table class="table table-sm table-bordered small"><thead><tr>${headings
+		.map((heading, index) => `<th${align(index)}>${heading}</th>`)
+		.join("")}</tr></thead><tbody>${rows
+		.map((cells) => `<tr>${cells.map((cell, index) => `<td${align(index)}>${cell}</td>`).join("")}</tr>`)
+		.join("")}</tbody></table>`;
 }

@@ -44,6 +44,14 @@ frappe.query_reports["Balanced Scorecard"] = {
 	onload(report) {
 		// run again once the scorecard filter (a Link, validated over ajax) holds its value
 		frappe.after_ajax(() => report.get_filter_value("scorecard") && report.refresh());
+		// opened without a scorecard: the user's own (the company's for a KPI Manager)
+		if (!report.get_filter_value("scorecard")) {
+			frappe.xcall("kpibsc.kpibsc.services.home.default_scorecard").then((scorecard) => {
+				if (scorecard && !report.get_filter_value("scorecard")) {
+					report.set_filter_value("scorecard", scorecard);
+				}
+			});
+		}
 		// scores recomputed in the background: show the new ones (or why there are none)
 		for (const event of ["kpibsc_recompute_done", "kpibsc_recompute_failed"]) {
 			frappe.realtime.on(event, (data) => {

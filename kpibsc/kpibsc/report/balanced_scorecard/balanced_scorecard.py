@@ -263,18 +263,40 @@ def all_columns() -> list[dict]:
 	]
 
 
+# the desk's indicator colours (green, orange, red, gray) for the chart's bars
+STATUS_CHART_COLOURS = {"Green": "#29cd42", "Amber": "#ffa00a", "Red": "#e24c4c", "No Data": "#98a1a9"}
+
+
 def chart(rows: list[dict]) -> dict | None:
+	"""The perspectives' scores as bars coloured by their status: one dataset per status
+	that occurs, stacked, so each bar carries its own status's colour."""
 	# a perspective nothing was reported for has no score (not 0): it is left out
 	perspectives = [row for row in rows if row["name"].startswith("P:") and row.get("score") is not None]
 	if not perspectives:
 		return None
+	statuses = [
+		status
+		for status in STATUS_CHART_COLOURS
+		if any((row.get("status") or "No Data") == status for row in perspectives)
+	]
+	names = {"Green": _("Green"), "Amber": _("Amber"), "Red": _("Red"), "No Data": _("No Data")}
 	return {
 		"data": {
 			"labels": [row["node"] for row in perspectives],
-			"datasets": [{"name": _("Score"), "values": [flt(row["score"], 1) for row in perspectives]}],
+			"datasets": [
+				{
+					"name": names[status],
+					"values": [
+						flt(row["score"], 1) if (row.get("status") or "No Data") == status else 0
+						for row in perspectives
+					],
+				}
+				for status in statuses
+			],
 		},
 		"type": "bar",
-		"colors": ["#5e64ff"],
+		"colors": [STATUS_CHART_COLOURS[status] for status in statuses],
+		"barOptions": {"stacked": 1},
 		"fieldtype": "Float",
 	}
 

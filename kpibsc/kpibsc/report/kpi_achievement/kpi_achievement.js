@@ -24,6 +24,14 @@ frappe.query_reports["KPI Achievement"] = {
 	onload(report) {
 		// run again once the scorecard filter (a Link, validated over ajax) holds its value
 		frappe.after_ajax(() => report.get_filter_value("scorecard") && report.refresh());
+		// opened without a scorecard: the user's own (the company's for a KPI Manager)
+		if (!report.get_filter_value("scorecard")) {
+			frappe.xcall("kpibsc.kpibsc.services.home.default_scorecard").then((scorecard) => {
+				if (scorecard && !report.get_filter_value("scorecard")) {
+					report.set_filter_value("scorecard", scorecard);
+				}
+			});
+		}
 	},
 	formatter(value, row, column, data, default_formatter) {
 		if (data && data[column.fieldname] == null && ["Float", "Percent"].includes(column.fieldtype)) {
