@@ -20,6 +20,38 @@ def _readable(result):
 
 
 @frappe.whitelist()
+def kpis_at_risk(filters: str | dict | None = None) -> int:
+	"""KPIs whose forecast is At Risk at their latest reported period: on track or nearly so
+	today, forecast to end the year below Amber."""
+	result = frappe.qb.DocType("KPI Result")
+	readable = _readable(result)
+	if readable is False:
+		return 0
+	latest = (
+		frappe.qb.from_(result)
+		.select(result.scorecard, result.kpi, Max(result.period_start).as_("period_start"))
+		.where((result.node_type == "KPI") & (result.has_actual == 1))
+		.where(result.company == _company(filters))
+		.groupby(result.scorecard, result.kpi)
+	)
+	query = (
+		frappe.qb.from_(result)
+		.join(latest)
+		.on(
+			(latest.scorecard == result.scorecard)
+			& (latest.kpi == result.kpi)
+			& (latest.period_start == result.period_start)
+		)
+		.select(Count("*"))
+		.where((result.node_type == "KPI") & (result.forecast_status == "At Risk"))
+	)
+	if readable is not None:
+		query = query.where(readable)
+	rows = query.run()
+	return rows[0][0] if rows else 0
+
+
+@frappe.whitelist()
 def scorecards_in_red(filters: str | dict | None = None) -> int:
 	"""Employee and department scorecards whose latest scored period is Red."""
 	result = frappe.qb.DocType("KPI Result")

@@ -26,11 +26,17 @@ from frappe import _
 from frappe.utils import cint, format_datetime, get_datetime, now_datetime, time_diff_in_seconds
 from frappe.utils.background_jobs import get_job
 
-from kpibsc.engine import rollup_long, year_to_date
+from kpibsc.engine import forecast, forecast_status, rollup_long, year_to_date
 from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
-from kpibsc.kpibsc.services.score_policy import resolve_policies, score_with_policies, status_of_scores
+from kpibsc.kpibsc.services.reminders import warn_at_risk
+from kpibsc.kpibsc.services.score_policy import (
+	grouped,
+	resolve_policies,
+	score_with_policies,
+	status_of_scores,
+)
 from kpibsc.kpibsc.services.scorecards import get_kpis
 from kpibsc.kpibsc.services.work import task_actuals
 
@@ -146,6 +152,7 @@ def recompute(
 	results = score(data, targets)
 	progress(70, _("Writing results"))
 	write(results, targets, data.scorecards)
+	warn_at_risk(results, data.scorecards)
 	clear_marks(targets)
 	progress(100, _("Done"))
 	return {
@@ -451,7 +458,37 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 		frame[prefix + "status"] = scored["status"].to_numpy()
 		frame[prefix + "above_scale"] = scored["above_scale"].to_numpy().astype(int)
 	frame["score_scale"] = period["score_scale"].to_numpy()
+	frame = with_forecast(frame, scorecards, policies)
 	return pd.concat([item_results(frame), rolled_up_results(frame, policies)], ignore_index=True)
+
+
+def with_forecast(frame: pd.DataFrame, scorecards: np.ndarray, policies: dict) -> pd.DataFrame:
+	"""Each item's year-end forecast as it stood at every period (the engine's `forecast`, on
+	the frame already read), scored against the full target with the scorecard's policy, and
+	At Risk where it falls below Amber while the period's status is still Amber or better."""
+	frame = pd.concat([frame, forecast(frame.rename(columns={"key": "item"}))], axis=1)
+	try:
+		scored = score_with_policies(
+			scoring_columns(frame, "forecast", "forecast_target"), scorecards, policies
+		)
+	except EngineError as error:
+		throw_engine_error(error, _("Recompute"))
+	frame["forecast_achievement"] = scored["shown"].to_numpy() * 100
+	frame["forecast_score"] = scored["score"].to_numpy()
+	frame["forecast_status"] = forecast_statuses(
+		scored["status"].to_numpy(), frame["status"], scorecards, policies
+	)
+	return frame
+
+
+def forecast_statuses(colours, current, scorecards, policies: dict) -> np.ndarray:
+	"""The forecast's colour, or At Risk (engine `forecast_status`), each scorecard with its bands."""
+	colours, current = np.asarray(colours, dtype=object), np.asarray(current, dtype=object)
+	result = np.full(len(current), None, dtype=object)
+	for policy, names in grouped(policies).items():
+		mask = np.isin(scorecards, names)
+		result[mask] = forecast_status(colours[mask], current[mask], policy.status)
+	return result
 
 
 def add_contributed_actuals(frame: pd.DataFrame, scorecards: pd.DataFrame) -> pd.DataFrame:
@@ -536,6 +573,14 @@ def item_results(frame: pd.DataFrame) -> pd.DataFrame:
 		"ytd_achievement",
 		"ytd_score",
 		"ytd_status",
+		"forecast",
+		"forecast_low",
+		"forecast_high",
+		"forecast_target",
+		"forecast_achievement",
+		"forecast_score",
+		"forecast_status",
+		"trend",
 		"score_scale",
 		"above_scale",
 		"ytd_above_scale",
@@ -582,7 +627,7 @@ def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 	)
 
 	rolled = None
-	for column in ("score", "ytd_score"):
+	for column in ("score", "ytd_score", "forecast_score"):
 		leaves = pd.DataFrame({"node": frame["key"], "period": frame["period_start"], "score": frame[column]})
 		scores = rollup_long(tree, leaves[leaves["score"].notna()]).rename(columns={"score": column})
 		rolled = scores if rolled is None else rolled.merge(scores, on=["node", "period"], how="outer")
@@ -607,6 +652,13 @@ def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 		)
 		rolled[prefix + "above_scale"] = above.astype(int)
 	rolled["score_scale"] = rolled["scorecard"].map(scales)
+	# an objective's forecast colour (the Strategy Map's), At Risk as for an item
+	colours, _above = status_of_scores(
+		rolled["forecast_score"].to_numpy(), rolled["scorecard"].to_numpy(), policies
+	)
+	rolled["forecast_status"] = forecast_statuses(
+		colours, rolled["status"], rolled["scorecard"].to_numpy(), policies
+	)
 	periods = frame[["scorecard", "period_start", "period_end"]].drop_duplicates(
 		["scorecard", "period_start"]
 	)

@@ -1,5 +1,6 @@
 """Reminders through Frappe's ToDo (assignments): measurements waiting for approval go to
-the department head, measurements due go to the scorecard's owner."""
+the department head, measurements due go to the scorecard's owner, and KPIs forecast to miss
+their target (At Risk) to both."""
 
 import frappe
 from frappe import _
@@ -7,6 +8,7 @@ from frappe.desk.form.assign_to import add as assign
 from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import add_days, format_date, getdate
 
+from kpibsc.engine import AT_RISK
 from kpibsc.kpibsc.permissions import measurement_has_permission
 
 DUE_WINDOW_DAYS = 7
@@ -156,3 +158,110 @@ def remind_due_measurements(today=None) -> int:
 		reminded.add((row.name, description))
 		count += 1
 	return count
+
+
+# -- early warning ------------------------------------------------------------------------------
+
+
+def warn_at_risk(results, scorecards) -> dict:
+	"""After a recompute: an item whose forecast is At Risk at its latest reported period goes
+	on the to-do list of its owner (the employee of an employee scorecard) and of the head of
+	the scorecard's department, once per period; the to-dos of an item that recovered, or of
+	its earlier periods, are closed. `results` is what the recompute wrote, `scorecards` the
+	frame it read (name, scorecard_for, department, employee). A fixed number of queries,
+	plus one per to-do opened or closed."""
+	if results.empty or "forecast_status" not in results:
+		return {"opened": 0, "closed": 0}
+	items = results[results["node_type"] == "KPI"]
+	current = (
+		items[items["has_actual"] == 1]
+		.sort_values("period_start")
+		.drop_duplicates(["scorecard", "kpi"], keep="last")
+	)
+	at_risk = current[current["forecast_status"] == AT_RISK]
+	names = list(results["scorecard"].unique())
+	todo = frappe.qb.DocType("ToDo")
+	existing = (
+		frappe.qb.from_(todo)
+		.select(todo.name, todo.reference_name, todo.allocated_to, todo.description, todo.status)
+		.where((todo.reference_type == "KPI Scorecard") & todo.reference_name.isin(names))
+		.run(as_dict=True)
+	)
+	open_todos = [row for row in existing if row.status == "Open"]
+	if at_risk.empty and not open_todos:
+		return {"opened": 0, "closed": 0}
+
+	scorecards = scorecards[scorecards["name"].isin(names)]
+	employee_users = dict(
+		frappe.get_all(
+			"Employee",
+			filters={"name": ("in", list(scorecards["employee"].dropna().unique()) or [""])},
+			fields=["name", "user_id"],
+			as_list=True,
+		)
+	)
+	heads = head_users(list(scorecards["department"].dropna().unique()))
+	titles = dict(
+		frappe.get_all(
+			"KPI Scorecard", filters={"name": ("in", names)}, fields=["name", "title"], as_list=True
+		)
+	)
+	kpi_names = dict(
+		frappe.get_all(
+			"KPI",
+			filters={"name": ("in", list(items["kpi"].unique()) or [""])},
+			fields=["name", "kpi_name"],
+			as_list=True,
+		)
+	)
+	recipients = {}
+	for row in scorecards.itertuples():
+		users = [employee_users.get(row.employee) if row.scorecard_for == "Employee" else None]
+		users.append(heads.get(row.department))
+		recipients[row.name] = list(dict.fromkeys(user for user in users if user))
+	language = languages(list({user for users in recipients.values() for user in users}))
+
+	def description(scorecard, kpi, period_start, user) -> str:
+		# stable for a period (no figures in it): it is how a second recompute finds the to-do
+		return _(
+			"{0} on {1} is forecast to miss its target by the end of the period (At Risk from the period starting {2}). Plan how to recover.",
+			lang=language.get(user),
+		).format(kpi_names.get(kpi, kpi), titles.get(scorecard) or scorecard, format_date(period_start))
+
+	wanted = {
+		(row.scorecard, user, description(row.scorecard, row.kpi, row.period_start, user))
+		for row in at_risk.itertuples()
+		for user in recipients.get(row.scorecard, [])
+	}
+	have = {(row.reference_name, row.allocated_to, row.description) for row in existing}
+	opened = 0
+	for scorecard, user, text in sorted(wanted - have):
+		frappe.get_doc(
+			{
+				"doctype": "ToDo",
+				"allocated_to": user,
+				"reference_type": "KPI Scorecard",
+				"reference_name": scorecard,
+				"description": text,
+				"priority": "High",
+			}
+		).insert(ignore_permissions=True)
+		opened += 1
+
+	# an open warning of an item that is not the one wanted now (recovered, or an earlier period)
+	with_open = {row.reference_name for row in open_todos}
+	rows = items[items["scorecard"].isin(with_open)]
+	warnings = {
+		(scorecard, user, description(scorecard, kpi, period, user))
+		for scorecard, kpi, period in rows[["scorecard", "kpi", "period_start"]].itertuples(index=False)
+		for user in recipients.get(scorecard, [])
+	}
+	closed = 0
+	for row in open_todos:
+		key = (row.reference_name, row.allocated_to, row.description)
+		if key in warnings and key not in wanted:
+			done = frappe.get_doc("ToDo", row.name)
+			done.status = "Closed"
+			done.save(ignore_permissions=True)
+			closed += 1
+	return {"opened": opened, "closed": closed}

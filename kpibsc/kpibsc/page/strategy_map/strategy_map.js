@@ -3,6 +3,9 @@
 
 const STATUS_FILL = { Green: "#d1f5d3", Amber: "#fff1c2", Red: "#ffd6d6", "No Data": "#f3f3f3" };
 const STATUS_STROKE = { Green: "#2e9e44", Amber: "#d19d00", Red: "#e03636", "No Data": "#b0b0b0" };
+// the objective's forecast, as a dot in the box's corner (At Risk: Amber or better today,
+// forecast below Amber)
+const FORECAST_DOT = { Green: "#2e9e44", Amber: "#d19d00", Red: "#e03636", "At Risk": "#e03636" };
 const BOX = { width: 190, height: 78, gap: 36 };
 const BAND = { height: 140, label: 150 };
 
@@ -110,6 +113,7 @@ function draw(data) {
 				<title>${title} (${__(status)}${score})${frappe.utils.escape_html(tooltip)}</title>
 				<rect x="${at.x}" y="${at.y}" width="${BOX.width}" height="${BOX.height}" rx="8"
 					fill="${STATUS_FILL[status]}" stroke="${STATUS_STROKE[status]}" stroke-width="1.5"/>
+				${forecast_dot(row, at)}
 				<foreignObject x="${at.x + 6}" y="${at.y + 4}" width="${BOX.width - 12}" height="${BOX.height - 8}">
 					<div xmlns="http://www.w3.org/1999/xhtml" style="font-size: 12px; line-height: 1.3;
 						height: 100%; display: flex; flex-direction: column; justify-content: center; text-align: center">
@@ -126,6 +130,16 @@ function draw(data) {
 			markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8d99a6"/></marker></defs>
 		${bands}${arrows}${boxes}
 	</svg>`;
+}
+
+function forecast_dot(row, at) {
+	const colour = FORECAST_DOT[row.forecast_status];
+	if (!colour) return "";
+	const label = frappe.utils.escape_html(__("Forecast: {0}", [__(row.forecast_status)]));
+	// a ring around the dot says At Risk apart from a plain Red forecast
+	const ring = row.forecast_status === "At Risk" ? `stroke="${colour}" stroke-width="2" fill-opacity="0.35"` : "";
+	return `<circle class="forecast-dot" data-forecast="${frappe.utils.escape_html(row.forecast_status)}"
+		cx="${at.x + BOX.width - 12}" cy="${at.y + 12}" r="6" fill="${colour}" ${ring}><title>${label}</title></circle>`;
 }
 
 function initiatives_line(initiatives) {

@@ -52,6 +52,7 @@ def get_strategy_map(strategy: str) -> dict:
 				result.period_start,
 				result.ytd_score,
 				result.ytd_status,
+				result.forecast_status,
 			)
 			.where(
 				result.objective.isin(names)
@@ -72,6 +73,8 @@ def get_strategy_map(strategy: str) -> dict:
 		found = latest.get(row.name)
 		row.score = found[1].ytd_score if found else None
 		row.status = found[1].ytd_status if found else "No Data"
+		# where the year is heading: the objective's forecast colour, or At Risk
+		row.forecast_status = found[1].forecast_status if found else None
 	perspectives = (
 		frappe.qb.from_(perspective)
 		.select(perspective.name, perspective.sort_order, perspective.color)

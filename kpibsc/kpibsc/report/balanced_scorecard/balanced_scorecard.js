@@ -3,6 +3,9 @@ const STATUS_COLOURS = {
 	Amber: "orange",
 	Red: "red",
 	"No Data": "gray",
+	// a forecast's
+	"At Risk": "red",
+	"Not Enough Data": "gray",
 	// an initiative's Project status
 	Open: "blue",
 	Completed: "green",
@@ -69,10 +72,33 @@ frappe.query_reports["Balanced Scorecard"] = {
 			const precision = column.precision ?? 1;
 			return `<div style="text-align: right">${format_number(value, null, precision)}%</div>`;
 		}
+		if (column.fieldname === "score" && data && data.score_text) {
+			// a 0-5 scorecard's "3.6 / 5", a score past the top of its scale "(above scale)"
+			return `<div style="text-align: right">${frappe.utils.escape_html(data.score_text)}</div>`;
+		}
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "status" && data && data.status) {
 			const colour = STATUS_COLOURS[data.status] || "gray";
 			return `<span class="indicator-pill ${colour}">${__(data.status)}</span>`;
+		}
+		if (column.fieldname === "forecast_status" && data && data.forecast_status) {
+			const colour = STATUS_COLOURS[data.forecast_status] || "gray";
+			return `<span class="indicator-pill ${colour}">${__(data.forecast_status)}</span>`;
+		}
+		if (column.fieldname === "forecast" && data && data.forecast_low != null) {
+			// the band as a tooltip: "from 672.15 to 1,087.85"
+			const band = __("from {0} to {1}", [
+				format_number(data.forecast_low, null, 2),
+				format_number(data.forecast_high, null, 2),
+			]);
+			return `<span title="${frappe.utils.escape_html(band)}">${value}</span>`;
+		}
+		if (column.fieldname === "trend" && data && data.trend) {
+			const arrow = { Up: "↑", Down: "↓", Flat: "→" }[data.trend] || "";
+			// green when it is good news (up, or down for a lower-is-better KPI)
+			const tone =
+				data.trend === "Flat" ? "text-muted" : data.trend_is_good ? "text-success" : "text-danger";
+			return `<span class="${tone}" title="${__(data.trend)}">${arrow}</span>`;
 		}
 		if (column.fieldname === "node" && data && data.indent < 2) {
 			return `<b>${value}</b>`;

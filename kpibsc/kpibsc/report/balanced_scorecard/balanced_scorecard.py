@@ -33,6 +33,7 @@ def execute(filters: dict | None = None):
 	in_period = [row for row in results if row.period_start == period]
 	initiatives = initiatives_of([row.objective for row in in_period if row.node_type == "Objective"])
 	rows = tree_rows(in_period, prefix, initiatives)
+	add_forecasts(rows, in_period)
 	return columns(), rows, updating, chart(rows), summary(rows, results, period)
 
 
@@ -73,6 +74,15 @@ def read_results(scorecard: str) -> list:
 			result.ytd_achievement,
 			result.ytd_score,
 			result.ytd_status,
+		)
+		.select(
+			kpi.scoring_method,
+			result.forecast,
+			result.forecast_low,
+			result.forecast_high,
+			result.forecast_achievement,
+			result.forecast_status,
+			result.trend,
 		)
 		.where(result.scorecard == scorecard)
 		.orderby(result.period_start)
@@ -165,6 +175,31 @@ def tree_rows(results: list, prefix: str, initiatives: dict | None = None) -> li
 	return rows
 
 
+def add_forecasts(rows: list[dict], results: list):
+	"""Where the year is heading as it stood at this period (the same in both views): the
+	forecast and its achievement for a KPI, the trend's arrow and whether it is good news, and
+	every node's forecast status (At Risk: today Amber or better, the forecast below Amber)."""
+	keys = {"Scorecard": lambda row: "scorecard", "Perspective": lambda row: f"P:{row.perspective}"}
+	keys |= {"Objective": lambda row: f"O:{row.objective}", "KPI": lambda row: f"K:{row.kpi}"}
+	forecasts = {keys[row.node_type](row): row for row in results if row.get("forecast_status")}
+	for row in rows:
+		result = forecasts.get(row["name"])
+		if not result:
+			continue
+		row["forecast_status"] = result.forecast_status
+		if result.node_type != "KPI":
+			continue
+		if result.forecast_status != "Not Enough Data":  # the figures are stored as 0 then
+			row["forecast"] = result.forecast
+			row["forecast_low"] = result.forecast_low
+			row["forecast_high"] = result.forecast_high
+			row["forecast_achievement"] = result.forecast_achievement
+		if result.trend:
+			lower_is_better = result.scoring_method == "Lower is Better"
+			row["trend"] = result.trend
+			row["trend_is_good"] = result.trend == "Flat" or ((result.trend == "Up") != lower_is_better)
+
+
 def with_missing_nodes(results: list) -> list:
 	"""Objectives, perspectives and a scorecard nothing was scored for have no stored row (the
 	roll-up skips them); their KPIs still show, under nodes without a score."""
@@ -246,6 +281,16 @@ def all_columns() -> list[dict]:
 		},
 		{"fieldname": "score", "label": _("Score"), "fieldtype": "Float", "precision": 1, "width": 90},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "forecast", "label": _("Forecast"), "fieldtype": "Float", "precision": 2, "width": 140},
+		{
+			"fieldname": "forecast_achievement",
+			"label": _("Forecast Achievement"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 120,
+		},
+		{"fieldname": "trend", "label": _("Trend"), "fieldtype": "Data", "width": 70},
+		{"fieldname": "forecast_status", "label": _("Forecast Status"), "fieldtype": "Data", "width": 120},
 		{
 			"fieldname": "initiative",
 			"label": _("Initiative"),
@@ -305,6 +350,7 @@ def summary(rows: list[dict], results: list, period) -> list[dict]:
 	total = next((row for row in rows if row["indent"] == 0), {})
 	kpis = [row for row in rows if row.get("kpi")]
 	red = sum(1 for row in kpis if row["status"] == "Red")
+	at_risk = sum(1 for row in kpis if row.get("forecast_status") == "At Risk")
 	reported = sum(
 		1 for row in results if row.node_type == "KPI" and row.period_start == period and row.has_actual
 	)
@@ -323,4 +369,10 @@ def summary(rows: list[dict], results: list, period) -> list[dict]:
 		{"value": f"{reported} / {len(kpis)}", "label": _("KPIs Reported"), "datatype": "Data"},
 		{"value": red, "label": _("KPIs in Red"), "datatype": "Int", "indicator": "Red" if red else "Green"},
 		{"value": frappe.format(period, {"fieldtype": "Date"}), "label": _("Period"), "datatype": "Data"},
+		{
+			"value": at_risk,
+			"label": _("KPIs at Risk"),
+			"datatype": "Int",
+			"indicator": "Red" if at_risk else "Green",
+		},
 	]

@@ -20,6 +20,13 @@ frappe.query_reports["KPI Achievement"] = {
 			],
 			default: "Achievement",
 		},
+		{
+			fieldname: "kpi",
+			label: __("KPI"),
+			fieldtype: "Link",
+			options: "KPI",
+			description: __("Chart one KPI's year to date against its target, with the forecast."),
+		},
 	],
 	onload(report) {
 		// run again once the scorecard filter (a Link, validated over ajax) holds its value

@@ -21,7 +21,8 @@ def execute(filters: dict | None = None):
 	periods = sorted({row.period_start for row in results})
 	rows = matrix(results, periods, figure)
 	reported = [period for period in periods if any(row.get(period_key(period)) is not None for row in rows)]
-	return columns(periods, figure), rows, None, chart(rows, reported)
+	kpi_chart = filters.kpi and forecast_chart([row for row in results if row.kpi == filters.kpi], periods)
+	return columns(periods, figure), rows, None, kpi_chart or chart(rows, reported)
 
 
 def read_results(scorecard: str) -> list:
@@ -46,6 +47,10 @@ def read_results(scorecard: str) -> list:
 			result.ytd_actual,
 			result.ytd_score,
 			result.ytd_status,
+			result.ytd_target,
+			result.forecast,
+			result.forecast_status,
+			kpi.aggregation,
 		)
 		.where((result.scorecard == scorecard) & (result.node_type == "KPI"))
 		.orderby(result.period_start)
@@ -122,5 +127,46 @@ def chart(rows: list[dict], periods: list) -> dict:
 			],
 		},
 		"type": "line",
+		"axisOptions": {"xIsSeries": 1},
+	}
+
+
+def forecast_chart(results: list, periods: list) -> dict | None:
+	"""One KPI's year so far and where it is heading: the year-to-date actual (bars), the
+	year-to-date target (line) and the forecast (line), which follows the actual to the latest
+	reported period and then runs to the year-end forecast — on the phased plan for a Sum KPI,
+	straight for the others."""
+	by_period = {row.period_start: row for row in results}
+	reported = [period for period in periods if by_period.get(period) and by_period[period].has_actual]
+	if not reported:
+		return None
+	latest = by_period[reported[-1]]
+	actual = [
+		flt(by_period[p].ytd_actual, 2) if p <= latest.period_start and p in by_period else 0 for p in periods
+	]
+	target = [flt(by_period[p].ytd_target, 2) if p in by_period else 0 for p in periods]
+	datasets = [
+		{"name": _("Actual"), "chartType": "bar", "values": actual},
+		{"name": _("Target"), "chartType": "line", "values": target},
+	]
+	if latest.forecast_status and latest.forecast_status != "Not Enough Data":  # else stored as 0
+		after = [p for p in periods if p > latest.period_start]
+		path = []
+		for step, period in enumerate(after, start=1):
+			if latest.aggregation == "Sum" and latest.ytd_target:
+				# the run rate to date applied to the plan to that period
+				path.append(
+					flt(latest.ytd_actual) * flt(target[periods.index(period)]) / flt(latest.ytd_target)
+				)
+			else:
+				path.append(
+					flt(latest.ytd_actual) + (latest.forecast - flt(latest.ytd_actual)) * step / len(after)
+				)
+		forecast = actual[: len(periods) - len(after)] + [flt(value, 2) for value in path]
+		datasets.append({"name": _("Forecast"), "chartType": "line", "values": forecast})
+	return {
+		"data": {"labels": [format_date(period, "MM-yyyy") for period in periods], "datasets": datasets},
+		"type": "axis-mixed",
+		"colors": ["#5e64ff", "#98a1a9", "#ffa00a"],
 		"axisOptions": {"xIsSeries": 1},
 	}
