@@ -81,7 +81,11 @@ persistent_cache_keys = ["kpibsc_recompute_status"]
 
 scheduler_events = {
 	# to-dos for measurements due in the past week
-	"daily": ["kpibsc.kpibsc.services.reminders.remind_due_measurements"],
+	# ... and for KPIs due to be evaluated again (keep, adjust or retire)
+	"daily": [
+		"kpibsc.kpibsc.services.reminders.remind_due_measurements",
+		"kpibsc.kpibsc.services.evaluation.remind_due_evaluations",
+	],
 	# fill draft measurements from ERPNext documents (KPIs with an ERPNext Query source)
 	"daily_long": [
 		"kpibsc.kpibsc.services.actuals.refresh_all",

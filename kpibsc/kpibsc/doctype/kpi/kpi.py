@@ -1,9 +1,12 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import getdate, nowdate
 
 from kpibsc.engine import Method
+from kpibsc.engine.evaluation import next_evaluation
 from kpibsc.engine.rounding import counts_whole_units
+from kpibsc.kpibsc.permissions import keep_stored_values
 from kpibsc.kpibsc.services.actuals import validate_source
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 
@@ -25,6 +28,14 @@ class KPI(Document):
 		self.validate_bounds()
 		self.validate_scoring_settings()
 		validate_source(self)
+		self.set_next_evaluation()
+
+	def set_next_evaluation(self):
+		"""Evaluations set the outcome and the dates after the first; a KPI given a review
+		frequency is first due one period from today."""
+		keep_stored_values(self, ("last_evaluated", "last_evaluation_outcome"))
+		if self.review_frequency and not self.next_evaluation and not self.disabled:
+			self.next_evaluation = next_evaluation(getdate(nowdate()), self.review_frequency)
 
 	def set_smart_completeness(self):
 		filled = sum(1 for fieldname in SMART_FIELDS if (self.get(fieldname) or "").strip())
