@@ -33,6 +33,9 @@ ALLOWED = {
 	"kpibsc/kpibsc/dashboard.py:company_score": (
 		"_readable: KPI Result read permission and the row rule (owner_criterion) in the query"
 	),
+	"kpibsc/kpibsc/dashboard.py:kpis_at_risk": (
+		"_readable: KPI Result read permission and the row rule (owner_criterion) in the query"
+	),
 	"kpibsc/kpibsc/doctype/strategic_objective/strategic_objective.py:add_node": (
 		"inserts a Strategic Objective (the doctype is fixed) through Document.insert, which checks"
 		" create permission"
