@@ -20,6 +20,7 @@ from kpibsc.engine.reviews import ReviewPolicy, competency_scores, final_scores,
 from kpibsc.kpibsc.permissions import is_above, tree_position
 from kpibsc.kpibsc.services.bulk import insert_rows, reserve_names
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
+from kpibsc.kpibsc.services.score_policy import to_percent
 
 FIRST_STATE, MANAGER_STATE, HR_STATE, APPROVED_STATE = (
 	"Self Assessment",
@@ -136,7 +137,9 @@ def validate_settings(doc):
 
 def kpi_scores(employees: list[str], from_dates: list, to_dates: list) -> pd.DataFrame:
 	"""Per (employee, from, to): the employee's scorecard and the mean of its period scores
-	within the dates. Two queries for any number of employees."""
+	within the dates, in percent whatever the scorecard's scale (3.6 on a 0-5 scorecard is 72:
+	the review's formula, rank bands and pay are in percent). Two queries for any number of
+	employees."""
 	result = pd.DataFrame({"employee": employees, "from_date": from_dates, "to_date": to_dates})
 	result["scorecard"] = None
 	result["kpi_score"] = np.nan
@@ -161,13 +164,23 @@ def kpi_scores(employees: list[str], from_dates: list, to_dates: list) -> pd.Dat
 	res = frappe.qb.DocType("KPI Result")
 	rows = (
 		frappe.qb.from_(res)
-		.select(res.scorecard, res.employee, res.period_start, res.period_end, res.score, res.status)
+		.select(
+			res.scorecard,
+			res.employee,
+			res.period_start,
+			res.period_end,
+			res.score,
+			res.status,
+			res.score_scale,
+		)
 		.where(res.scorecard.isin([row.name for row in cards]) & (res.node_type == "Scorecard"))
 		.run()
 	)
 	periods = pd.DataFrame(
-		rows, columns=["scorecard", "employee", "period_start", "period_end", "score", "status"]
+		rows,
+		columns=["scorecard", "employee", "period_start", "period_end", "score", "status", "score_scale"],
 	)
+	periods["score"] = to_percent(periods["score"].astype(float), periods["score_scale"])
 	periods = periods.assign(key=periods["employee"], has_data=periods["status"] != "No Data")
 	means, counts = period_kpi_scores(
 		periods, result["from_date"].tolist(), result["to_date"].tolist(), result["employee"].tolist()

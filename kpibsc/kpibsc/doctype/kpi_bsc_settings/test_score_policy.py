@@ -7,6 +7,11 @@ weight), January actuals 60, 72, 96 and 130. Expected scores are worked out by h
 
 import frappe
 
+from erpnext.setup.doctype.employee.test_employee import make_employee
+
+from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
+from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
+from kpibsc.kpibsc.services.reviews import kpi_scores
 from kpibsc.kpibsc.services.score_policy import ScorePolicyError
 from kpibsc.tests.factories import KPITestCase, make_company, make_kpi, scorecard_doc, user_with_roles
 
@@ -15,6 +20,11 @@ KPIS = ("POL-A", "POL-B", "POL-C", "POL-D")
 ACTUALS = {"POL-A": 60, "POL-B": 72, "POL-C": 96, "POL-D": 130}
 HR = "kpi.policy.hr@example.com"
 MANAGER = "kpi.policy.manager@example.com"
+
+
+def number(value) -> str:
+	"""As the site writes a one-decimal number ("3,6" on a #.###,## site)."""
+	return frappe.format(value, {"fieldtype": "Float", "precision": 1})
 
 
 class TestScorePolicy(KPITestCase):
@@ -199,3 +209,54 @@ class TestScorePolicy(KPITestCase):
 		scorecard.score_scale = "0-10"
 		scorecard.save()
 		self.assertFalse(frappe.db.get_value("KPI Scorecard", self.scorecard, "score_scale"))
+
+	def test_reports_show_scores_on_their_scale(self):
+		self.set_company_policy(score_scale="0-5", amber_from=70, green_from=95)
+		_columns, rows, _message, _chart, summary = balanced_scorecard(
+			{"scorecard": self.scorecard, "period_start": "2025-01-15"}
+		)
+		texts = {row.get("kpi") or row["name"]: row.get("score_text") for row in rows}
+		self.assertEqual((texts["POL-B"], texts["POL-D"]), (f"{number(3.6)} / 5", f"{number(5)} / 5"))
+		self.assertEqual(summary[0]["value"], f"{number(4.1)} / 5")
+		# ranked and banded in percent (4.1 of 5 is 82: band B, from 80), shown on its scale
+		_columns, ranked, *_rest = scorecard_ranking(
+			{"company": COMPANY, "level": "Company", "view": "Period", "period_start": "2025-01-15"}
+		)
+		self.assertEqual(
+			[(row["score"], row["scale_score"], row["band"]) for row in ranked],
+			[(82.0, f"{number(4.1)} / 5", "B")],
+		)
+
+	def test_reports_say_above_scale(self):
+		self.set_company_policy(achievement_cap=120, allow_above_scale=1)
+		_columns, rows, *_rest = balanced_scorecard(
+			{"scorecard": self.scorecard, "period_start": "2025-01-15"}
+		)
+		texts = {row.get("kpi"): row.get("score_text") for row in rows if row.get("kpi")}
+		# a plain percent needs no text; 130% capped at 120 is above the scale
+		self.assertEqual((texts["POL-A"], texts["POL-D"]), (None, f"{number(120)} (above scale)"))
+
+	def test_review_kpi_score_is_in_percent_whatever_the_scale(self):
+		employee = make_employee("kpi.policy.person@example.com", company=COMPANY)
+		card = scorecard_doc(
+			[{"kpi": "POL-B", "weight": 100, "target": 1200}],
+			company=COMPANY,
+			scorecard_for="Employee",
+			employee=employee,
+		).insert()
+		self.set_company_policy(score_scale="0-5", amber_from=70, green_from=95)
+		measurement = frappe.get_doc(
+			{"doctype": "KPI Measurement", "scorecard": card.name, "period_start": "2025-01-01"}
+		)
+		measurement.fill_items()
+		measurement.items[0].actual = 72
+		measurement.insert().submit()
+		stored = frappe.db.get_value(
+			"KPI Result",
+			{"scorecard": card.name, "node_type": "Scorecard", "period_start": "2025-01-01"},
+			["score", "score_scale"],
+		)
+		self.assertEqual((round(stored[0], 6), stored[1]), (3.6, "0-5"))
+		# the review's KPI score: 3.6 of 5 is 72 on the review's percent scale
+		scores = kpi_scores([employee], ["2025-01-01"], ["2025-01-31"])
+		self.assertAlmostEqual(scores.at[0, "kpi_score"], 72.0, places=6)

@@ -9,6 +9,7 @@ from frappe import _
 from frappe.utils import flt, getdate
 
 from kpibsc.kpibsc.services.recompute import recompute_status
+from kpibsc.kpibsc.services.score_policy import format_score
 from kpibsc.kpibsc.services.work import initiatives_of, may_read_projects
 
 STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
@@ -74,6 +75,9 @@ def read_results(scorecard: str) -> list:
 			result.ytd_achievement,
 			result.ytd_score,
 			result.ytd_status,
+			result.score_scale,
+			result.above_scale,
+			result.ytd_above_scale,
 		)
 		.select(
 			kpi.scoring_method,
@@ -89,6 +93,15 @@ def read_results(scorecard: str) -> list:
 	)
 	# Read permission on the scorecard (checked in execute) covers its results.
 	return query.run(as_dict=True)
+
+
+def score_text(row, prefix: str) -> str | None:
+	"""The score on its scale where the number alone would mislead: "3.6 / 5" on a 0-5
+	scorecard, "120 (above scale)" past the top of the scale; None for a plain percent."""
+	above = bool(row.get(prefix + "above_scale"))
+	if (row.get("score_scale") or "Percent") == "Percent" and not above:
+		return None
+	return format_score(row.get(prefix + "score"), row.get("score_scale"), above)
 
 
 def chosen_period(results: list, wanted) -> object:
@@ -110,12 +123,17 @@ def tree_rows(results: list, prefix: str, initiatives: dict | None = None) -> li
 				"status": "No Data",
 			}
 		if row.node_type != "KPI":  # objectives and up have a score, not a target or an actual
-			return {"score": row.get(prefix + "score"), "status": row.get(prefix + "status") or "No Data"}
+			return {
+				"score": row.get(prefix + "score"),
+				"score_text": score_text(row, prefix),
+				"status": row.get(prefix + "status") or "No Data",
+			}
 		return {
 			"target": row.get(prefix + "target"),
 			"actual": row.get(prefix + "actual") if row.has_actual or prefix else None,
 			"achievement": row.get(prefix + "achievement") if row.has_actual or prefix else None,
 			"score": row.get(prefix + "score"),
+			"score_text": score_text(row, prefix),
 			"status": row.get(prefix + "status") or "No Data",
 		}
 
@@ -361,7 +379,8 @@ def summary(rows: list[dict], results: list, period) -> list[dict]:
 			# formatted here: a Float card shows the site's 3 decimals ("100,100")
 			"value": _("No Data")
 			if score is None
-			else frappe.format(flt(score, 1), {"fieldtype": "Float", "precision": 1}),
+			else total.get("score_text")
+			or frappe.format(flt(score, 1), {"fieldtype": "Float", "precision": 1}),
 			"label": _("Score"),
 			"datatype": "Data",
 			"indicator": indicator,

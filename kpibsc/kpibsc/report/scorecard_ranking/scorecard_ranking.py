@@ -1,5 +1,7 @@
 """Scorecard Ranking: departments or employees of a company ranked by their stored score for
-a period (or year to date), with the rank band of each (one query)."""
+a period (or year to date), with the rank band of each (one query). Scorecards on other
+scales (a 0-5 one) are ranked and banded on their score in percent (3.6 of 5 is 72) and
+show their own score as well ("3.6 / 5")."""
 
 import frappe
 from frappe import _
@@ -8,6 +10,7 @@ from frappe.utils import flt, getdate
 
 from kpibsc.engine import FIVE_BANDS
 from kpibsc.kpibsc.permissions import result_query_conditions
+from kpibsc.kpibsc.services.score_policy import format_score, to_percent
 
 
 def execute(filters: dict | None = None):
@@ -68,6 +71,9 @@ def read_scores(filters) -> list:
 			result.ytd_score,
 			result.status,
 			result.ytd_status,
+			result.score_scale,
+			result.above_scale,
+			result.ytd_above_scale,
 		)
 		.where(
 			(result.node_type == "Scorecard")
@@ -92,11 +98,12 @@ def read_scores(filters) -> list:
 
 
 def rank(rows: list, score_field: str, status_field: str) -> list[dict]:
-	scored = sorted(
-		(row for row in rows if row.get(score_field) is not None),
-		key=lambda row: (-flt(row.get(score_field)), row.title or row.scorecard),
-	)
-	scores = [flt(row.get(score_field), 2) for row in scored]
+	rows = [row for row in rows if row.get(score_field) is not None]
+	percents = to_percent([flt(row.get(score_field)) for row in rows], [row.score_scale for row in rows])
+	for row, percent in zip(rows, percents, strict=True):
+		row.percent = flt(percent, 2)
+	scored = sorted(rows, key=lambda row: (-row.percent, row.title or row.scorecard))
+	scores = [row.percent for row in scored]
 	codes = FIVE_BANDS.assign(scores)
 	coefficients = FIVE_BANDS.coefficients(codes)
 	ranked, previous, position = [], None, 0
@@ -113,6 +120,11 @@ def rank(rows: list, score_field: str, status_field: str) -> list[dict]:
 				"department": row.department,
 				"employee": row.employee,
 				"score": score,
+				"scale_score": format_score(
+					row.get(score_field),
+					row.score_scale,
+					bool(row.get("ytd_above_scale" if score_field == "ytd_score" else "above_scale")),
+				),
 				"band": code,
 				"coefficient": float(coefficient),
 				"status": row.get(status_field),
@@ -139,7 +151,8 @@ def columns() -> list[dict]:
 			"options": "Employee",
 			"width": 140,
 		},
-		{"fieldname": "score", "label": _("Score"), "fieldtype": "Float", "precision": 1, "width": 90},
+		{"fieldname": "score", "label": _("Score %"), "fieldtype": "Float", "precision": 1, "width": 90},
+		{"fieldname": "scale_score", "label": _("Score on Scale"), "fieldtype": "Data", "width": 120},
 		{"fieldname": "band", "label": _("Band"), "fieldtype": "Data", "width": 70},
 		{
 			"fieldname": "coefficient",
