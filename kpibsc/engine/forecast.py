@@ -118,8 +118,8 @@ def forecast(frame: pd.DataFrame, policy: ForecastPolicy = ForecastPolicy()) -> 
 	# Sum: run rate on the phased plan
 	with np.errstate(divide="ignore", invalid="ignore"):
 		run_rate = ytd_actual / ytd_target
+		result = np.where(is_sum, run_rate * full_target, result)
 	remaining = full_target - ytd_target
-	result = np.where(is_sum, run_rate * full_target, result)
 	half_band = np.where(is_sum, fit.spread * np.abs(remaining), half_band)
 
 	# Average / Last / Min / Max: the line through the window, over the periods to come
