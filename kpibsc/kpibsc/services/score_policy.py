@@ -140,6 +140,7 @@ def validate_scorecard_policy(scorecard) -> ScorePolicy:
 		try:
 			policy.cap(np.array([1.0]), np.array([cap / 100.0]))
 		except EngineError as error:
+			# translated at runtime: the template comes from kpibsc.engine, extracted there
 			message = _(error.template).format(*error.values)
 			frappe.throw(
 				_("Row {0} (KPI {1}): {2}").format(item.idx, frappe.bold(item.kpi), message),
