@@ -5,13 +5,16 @@ distinct count) of one field, the date field that puts a document in a period, o
 filters, and the fields that tie a document to an employee or a department. Only
 submitted documents count (for submittable DocTypes), and only the scorecard's company's.
 `refresh_actuals` reads each source once for all scorecards and periods, then fills the
-draft measurements (creating them where missing); approved periods are never touched.
+draft measurements one document at a time (creating them where missing); approved periods
+are never touched. `actuals_bulk.fill_actuals` does the same for every scorecard of a
+period at once, with grouped queries and multi-row writes (the scheduler uses it).
 
 A *Formula* KPI's actual is computed from the other actuals of the same measurement
 whenever it is saved (`formula_actuals`).
 """
 
 import json
+from datetime import timedelta
 
 import frappe
 from frappe import _
@@ -178,12 +181,11 @@ def refresh_scorecard_actuals(scorecard: str) -> dict:
 
 
 def refresh_all():
-	"""Scheduler (daily_long): every open scorecard, for the periods that have started."""
-	scorecards = frappe.get_all(
-		"KPI Scorecard", filters={"status": ("!=", "Closed"), "from_date": ("<=", today())}, pluck="name"
-	)
-	if scorecards:
-		refresh_actuals(scorecards)
+	"""Scheduler (daily_long): every open scorecard, for the periods that have started, in
+	bulk (`actuals_bulk`: the same actuals as `refresh_actuals`, without a save per draft)."""
+	from kpibsc.kpibsc.services.actuals_bulk import fill_actuals
+
+	fill_actuals()
 
 
 def refresh_actuals(scorecards: list[str], up_to=None) -> dict:
@@ -309,9 +311,9 @@ def read_source(kpi, companies: set[str], periods: list) -> list:
 		query = query.select(
 			Sum(table[kpi.source_field]).as_("total"), Count(table[kpi.source_field]).as_("count")
 		)
-	query = query.where(
-		date[min(row.period_start for row in periods) : max(row.period_end for row in periods)]
-	)
+	# a day's end is the next day's start: Datetime fields count the whole last day
+	last = getdate(max(row.period_end for row in periods)) + timedelta(days=1)
+	query = query.where((date >= min(row.period_start for row in periods)) & (date < last))
 	if meta.is_submittable:
 		query = query.where(table.docstatus == 1)
 	if has_company:
