@@ -123,6 +123,12 @@ def recompute_batches(scorecards: list[str], size: int) -> list[list[str]]:
 def run_recompute_job(scorecards: list[str], with_ancestors: bool = True, batch: str | None = None) -> dict:
 	try:
 		result = recompute(scorecards, show_progress=True, with_ancestors=with_ancestors, batch=batch)
+	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError) as error:
+		# Two jobs writing neighbouring scorecards' results can deadlock on the gaps of the
+		# KPI Result index (InnoDB's next-key locks), and a job can wait too long for another's
+		# lock. Frappe's job runner rolls back and runs the job again (up to five times) for
+		# this error; it does not recognise the wrapped database errors itself.
+		raise frappe.RetryBackgroundJobError(str(error)) from error
 	except Exception as error:
 		# the job runner rolls the transaction back and writes the Error Log; with now=True
 		# the caller does. The mark outlives the rollback, so the forms can say it failed.
@@ -177,8 +183,9 @@ def lock(scorecards: set[str]):
 	and nothing has to release it. Frappe's `filelock` holds on one machine only; a Redis lock
 	(`frappe.cache.lock`) is released before the commit or, for a killed worker, only at its
 	timeout; MariaDB's `GET_LOCK` would need releasing after the commit. Rows are locked in
-	name order, so two jobs with overlapping sets cannot deadlock each other; a job that waits
-	longer than `innodb_lock_wait_timeout` is retried by Frappe's job runner."""
+	name order, so two jobs with overlapping sets cannot deadlock each other on these rows; a
+	job that waits longer than `innodb_lock_wait_timeout`, or that deadlocks on the KPI Result
+	index with a job writing neighbouring scorecards, is run again (`run_recompute_job`)."""
 	table = frappe.qb.DocType("KPI Scorecard")
 	frappe.qb.from_(table).select(table.name).where(table.name.isin(sorted(scorecards))).orderby(
 		table.name
