@@ -48,8 +48,7 @@ UPDATE_CHUNK = 2000
 def fill_period_actuals(period_start: str, company: str | None = None) -> dict:
 	"""A KPI Manager's button: fill every open scorecard's measurement of the period
 	starting on `period_start` (of one company, or all) from ERPNext, in the background."""
-	if not MANAGER_ROLES & set(frappe.get_roles()):
-		frappe.throw(_("Only a KPI Manager may fill the actuals of every scorecard."), frappe.PermissionError)
+	frappe.only_for(sorted(MANAGER_ROLES))
 	period_start = str(getdate(period_start))
 	key = hashlib.sha1(f"{period_start}|{company or ''}".encode()).hexdigest()[:12]
 	frappe.enqueue(
