@@ -3,6 +3,7 @@ the KPI Result row rules: a card counts only what its user may read."""
 
 import frappe
 from frappe.query_builder.functions import Avg, Count, Max
+from frappe.utils import flt
 
 from kpibsc.kpibsc.permissions import owner_criterion
 
@@ -79,13 +80,14 @@ def scorecards_in_red(filters: str | dict | None = None) -> int:
 
 
 @frappe.whitelist()
-def company_score(filters: str | dict | None = None) -> float:
+def company_score(filters: str | dict | None = None) -> str:
 	"""Year-to-date score of the company scorecard, at its latest scored period, for those who
-	may read the company's scorecard."""
+	may read the company's scorecard, as the site writes numbers ("85,5" on a #.###,## site):
+	the card shows what a custom card's method returns as it is."""
 	result = frappe.qb.DocType("KPI Result")
 	readable = _readable(result)
 	if readable is False:
-		return 0
+		return _score(0)
 	company_scores = (
 		(result.node_type == "Scorecard")
 		& (result.scorecard_for == "Company")
@@ -101,4 +103,8 @@ def company_score(filters: str | dict | None = None) -> float:
 		.where(company_scores & (result.period_start == latest))
 		.run()
 	)
-	return round(rows[0][0] or 0, 1) if rows else 0
+	return _score(rows[0][0] if rows else 0)
+
+
+def _score(value) -> str:
+	return frappe.format(flt(value, 1), {"fieldtype": "Float", "precision": 1})

@@ -214,6 +214,38 @@ class TestSpreadsheets(KPITestCase):
 		self.assertEqual(self.actuals(self.seller)["XL-REV"][0], "1600")
 		self.assertEqual(frappe.db.count("KPI Measurement", {"scorecard": self.cards[self.seller]}), 1)
 
+	def test_text_actuals_are_read_in_the_sites_number_format(self):
+		from kpibsc.kpibsc.test_number_format import use_number_format
+
+		use_number_format(self, "#.###,##")
+		frappe.set_user(HEAD)
+		workbook = downloaded(download_actuals, department=self.sales, period_start=str(JANUARY))
+		sheet = workbook.worksheets[0]
+		rows = rows_by_key(sheet, (1, 3))
+		sheet.cell(rows[(self.seller, "XL-REV")], 7).value = "1.234,5"  # typed as text in Excel
+		sheet.cell(rows[(self.seller, "XL-OTD")], 7).value = "96,5"
+		sheet.cell(rows[(self.seller2, "XL-REV")], 7).value = "12.500"  # twelve thousand five hundred
+		sheet.cell(rows[(self.seller2, "XL-OTD")], 7).value = "9,6,5"
+		with self.assertRaises(SpreadsheetError) as refused:
+			upload_actuals(content=encoded(workbook))
+		self.assertEqual(
+			dict(refused.exception.errors),
+			{
+				f"Actuals!G{rows[(self.seller2, 'XL-OTD')]}": "<strong>9,6,5</strong> is not a number: write "
+				"it as <strong>1.234,5</strong> (the site's number format) or as a number."
+			},
+		)
+		sheet.cell(rows[(self.seller2, "XL-OTD")], 7).value = None
+		upload_actuals(content=encoded(workbook))
+		self.assertEqual(self.actuals(self.seller)["XL-REV"][:2], ("1234.5", 1234.5))
+		self.assertEqual(self.actuals(self.seller)["XL-OTD"][:2], ("96.5", 96.5))
+		self.assertEqual(self.actuals(self.seller2)["XL-REV"][:2], ("12500", 12500))
+
+		# downloaded again, they are number cells, not text
+		sheet = downloaded(download_actuals, department=self.sales, period_start=str(JANUARY)).worksheets[0]
+		self.assertEqual(sheet.cell(rows[(self.seller, "XL-REV")], 7).value, 1234.5)
+		self.assertEqual(sheet.cell(rows[(self.seller2, "XL-REV")], 7).value, 12500)
+
 	def test_a_bad_actual_names_its_cell_and_nothing_is_written(self):
 		frappe.set_user(HEAD)
 		workbook = downloaded(download_actuals, department=self.sales, period_start=str(JANUARY))

@@ -128,8 +128,9 @@ def cell_ref(sheet, coordinate: str) -> str:
 
 
 def read_number(value, whole: bool = False) -> tuple[float | None, str | None]:
-	"""(number, error) of a cell: Excel numbers, plain text numbers ("1234.5") and numbers in
-	the site's format ("1.234,5" on a Vietnamese site). Empty is (None, None)."""
+	"""(number, error) of a cell: Excel numbers, and text numbers read in the site's format
+	("1.234,5" and "12.500" on a #.###,## site), else as plain numbers ("1234.5"). Empty is
+	(None, None)."""
 	if value is None or (isinstance(value, str) and not value.strip()):
 		return None, None
 	if isinstance(value, bool) or isinstance(value, datetime | date):
@@ -137,9 +138,14 @@ def read_number(value, whole: bool = False) -> tuple[float | None, str | None]:
 	if isinstance(value, int | float):
 		number = float(value)
 	else:
-		number = _parse_text_number(cstr(value))
+		number = parse_text_number(cstr(value))
 		if number is None:
-			return None, _("{0} is not a number.").format(frappe.bold(cstr(value)))
+			return None, _(
+				"{0} is not a number: write it as {1} (the site's number format) or as a number."
+			).format(
+				frappe.bold(cstr(value)),
+				frappe.bold(frappe.format(1234.5, {"fieldtype": "Float", "precision": 1})),
+			)
 	if not math.isfinite(number):
 		return None, _("{0} is not a number.").format(frappe.bold(cstr(value)))
 	if whole and abs(number - round(number)) > 1e-9:
@@ -147,21 +153,36 @@ def read_number(value, whole: bool = False) -> tuple[float | None, str | None]:
 	return number, None
 
 
-def _parse_text_number(text: str) -> float | None:
-	text = text.strip().replace(" ", "").replace("\u00a0", "")
-	try:
-		return float(text)
-	except ValueError:
-		pass
-	decimal, group, _precision = get_number_format_info(frappe.db.get_default("number_format") or "#,###.##")
+def parse_text_number(text: str) -> float | None:
+	"""A number typed as text: in the site's number format when it is one there ("12.500" is
+	twelve thousand five hundred on a #.###,## site), else a plain number ("1234.5"); None
+	for anything else ("1.23,4", "12abc")."""
+	text = re.sub(r"[\s\u00a0]+", "", text)
+	number_format = frappe.db.get_default("number_format") or "#,###.##"
+	decimal, group, _precision = get_number_format_info(number_format)
+	group = group.strip()
+	whole = r"\d+"
 	if group:
-		text = text.replace(group, "")
-	if decimal and decimal != ".":
-		text = text.replace(decimal, ".")
-	try:
+		size = "{2,3}" if number_format == "#,##,###.##" else "{3}"
+		whole = rf"(\d+|\d{{1,3}}({re.escape(group)}\d{size})*)"
+	fraction = rf"({re.escape(decimal)}\d+)?" if decimal else ""
+	if re.fullmatch(rf"[-+]?{whole}{fraction}", text):
+		if group:
+			text = text.replace(group, "")
+		return float(text.replace(decimal, ".") if decimal else text)
+	if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", text):
 		return float(text)
+	return None
+
+
+def stored_number(actual) -> float | None:
+	"""A measurement's stored actual ("1234.5", "1.234" is one and a bit): plain, never the
+	site's format."""
+	try:
+		number = float(cstr(actual).strip())
 	except ValueError:
 		return None
+	return number if math.isfinite(number) else None
 
 
 def plain_number(value: float) -> str:
@@ -613,8 +634,8 @@ def _read_actual(value, kpi, rule) -> tuple[str | None, str | None]:
 def _actual_cell(actual: str | None, kpi):
 	if actual in (None, ""):
 		return None
-	number, error = read_number(actual)
-	if error:
+	number = stored_number(actual)
+	if number is None:
 		return actual
 	if kpi.scoring_method == "Yes/No":
 		return _("Yes") if number else _("No")
@@ -626,8 +647,7 @@ def _same_actual(stored, actual: str | None) -> bool:
 		return actual is None
 	if actual is None:
 		return False
-	old, _error = read_number(stored)
-	new, _error = read_number(actual)
+	old, new = stored_number(stored), stored_number(actual)
 	return old is not None and new is not None and _same(new, old)
 
 

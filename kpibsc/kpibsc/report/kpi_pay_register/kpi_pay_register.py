@@ -7,7 +7,9 @@ counts only the Additional Salaries it has made, and its unpaid people are marke
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Sum
-from frappe.utils import add_days, date_diff, flt, getdate
+from frappe.utils import add_days, date_diff, flt, fmt_money, getdate
+
+from kpibsc.kpibsc.services.printing import currency_decimals
 
 AMOUNTS = ("p1", "p2", "p3", "total")
 
@@ -29,7 +31,8 @@ def execute(filters: dict | None = None):
 		)
 	}
 	rows = tree(current, previous)
-	return columns(), rows, None, chart(rows), summary(current, previous)
+	currency = frappe.get_cached_value("Company", filters.company, "default_currency")
+	return columns(currency), rows, None, chart(rows), summary(current, previous, currency)
 
 
 def register(company, from_date, to_date, department=None) -> list:
@@ -66,13 +69,15 @@ def register(company, from_date, to_date, department=None) -> list:
 	rows = query.run(as_dict=True)
 	unfinished = {row.pay_run for row in rows if row.run_status != "Submitted"}
 	if unfinished:
-		count_only_what_was_made(rows, unfinished)
+		count_only_what_was_made(
+			rows, unfinished, frappe.get_cached_value("Company", company, "default_currency")
+		)
 	for row in rows:
 		del row["run_status"]
 	return rows
 
 
-def count_only_what_was_made(rows: list, runs: set[str]):
+def count_only_what_was_made(rows: list, runs: set[str], currency: str | None = None):
 	"""Rows of runs that are not Submitted (Failed, Queued) count the run's submitted Additional
 	Salaries only: the register is what payroll will pay, not what the run meant to."""
 	settings = frappe.get_cached_doc("KPI BSC Settings")
@@ -104,8 +109,8 @@ def count_only_what_was_made(rows: list, runs: set[str]):
 		row.total = row.p1 + row.p2 + row.p3
 		if row.total != sum(meant.values()):
 			row.note = _("Not paid yet: {0} of {1} ({2} pay run)").format(
-				frappe.format_value(sum(meant.values()) - row.total, {"fieldtype": "Currency"}),
-				frappe.format_value(sum(meant.values()), {"fieldtype": "Currency"}),
+				money(sum(meant.values()) - row.total, currency),
+				money(sum(meant.values()), currency),
 				_(row.run_status),  # translated at runtime: the status options are in the catalogue
 			)
 
@@ -144,8 +149,15 @@ def tree(current: list, previous: dict) -> list[dict]:
 	return rows
 
 
-def columns() -> list[dict]:
-	currency = {"fieldtype": "Currency", "width": 150}
+def money(value: float, currency: str | None) -> str:
+	"""An amount as the register prints it: the site's number format, the currency's decimals
+	(VND 224.800.000 on a #.###,## site, whatever the site's currency precision)."""
+	return fmt_money(value, currency_decimals(currency), currency)
+
+
+def columns(currency: str | None = None) -> list[dict]:
+	# the currency's decimals (none for VND), not the site's currency precision
+	currency = {"fieldtype": "Currency", "width": 150, "precision": currency_decimals(currency)}
 	return [
 		{
 			"fieldname": "employee_name",
@@ -193,18 +205,23 @@ def chart(rows: list[dict]) -> dict:
 	}
 
 
-def summary(current: list, previous: dict) -> list[dict]:
+def summary(current: list, previous: dict, currency: str | None = None) -> list[dict]:
+	# formatted here: the desk formats a Currency card with the site's currency precision
 	cards = [
-		{"value": sum(flt(row[field]) for row in current), "label": label, "datatype": "Currency"}
+		{
+			"value": money(sum(flt(row[field]) for row in current), currency),
+			"label": label,
+			"datatype": "Data",
+		}
 		for field, label in (("p1", _("P1")), ("p2", _("P2")), ("p3", _("P3")), ("total", _("Total")))
 	]
 	cards.append({"value": len(current), "label": _("Employees"), "datatype": "Int"})
 	if previous:
 		cards.append(
 			{
-				"value": sum(flt(value) for value in previous.values()),
+				"value": money(sum(flt(value) for value in previous.values()), currency),
 				"label": _("Previous Period"),
-				"datatype": "Currency",
+				"datatype": "Data",
 			}
 		)
 	return cards
