@@ -25,6 +25,7 @@ from kpibsc.kpibsc.permissions import (
 	headed_departments,
 	is_review_hr,
 )
+from kpibsc.kpibsc.services.score_policy import scale_text
 
 OPEN_CYCLE_STATUSES = ("Draft", "In Progress")
 PAY_RUN_STATUS_ORDER = ("Failed", "Queued", "Draft", "Submitted", "Cancelled")
@@ -241,10 +242,16 @@ def latest_scores(scorecards: list[str]) -> dict[str, frappe._dict]:
 			result.status,
 			result.ytd_score,
 			result.ytd_status,
+			result.score_scale,
+			result.above_scale,
+			result.ytd_above_scale,
 		)
 		.where(result.node_type == "Scorecard")
 		.run(as_dict=True)
 	)
+	for row in rows:  # "3.6 / 5" on a 0-5 scorecard, "(above scale)" past its top
+		row.score_text = scale_text(row.score, row.score_scale, row.above_scale)
+		row.ytd_score_text = scale_text(row.ytd_score, row.score_scale, row.ytd_above_scale)
 	return {row.pop("scorecard"): row for row in rows}
 
 

@@ -267,3 +267,11 @@ def format_score(score, scale: str | None, above_scale: bool = False) -> str:
 	if above_scale:
 		text = _("{0} (above scale)").format(text)
 	return text
+
+
+def scale_text(score, scale: str | None, above_scale: bool = False) -> str | None:
+	"""`format_score` where the number alone would mislead (another scale than Percent, or
+	above the scale); None for a plain percent, which pages show as a number."""
+	if (scale or PERCENT.name) == PERCENT.name and not above_scale:
+		return None
+	return format_score(score, scale, above_scale)

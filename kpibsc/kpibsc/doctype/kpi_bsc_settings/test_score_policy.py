@@ -11,6 +11,7 @@ from erpnext.setup.doctype.employee.test_employee import make_employee
 
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
+from kpibsc.kpibsc.services.home import latest_scores
 from kpibsc.kpibsc.services.reviews import kpi_scores
 from kpibsc.kpibsc.services.score_policy import ScorePolicyError
 from kpibsc.tests.factories import KPITestCase, make_company, make_kpi, scorecard_doc, user_with_roles
@@ -226,6 +227,9 @@ class TestScorePolicy(KPITestCase):
 			[(row["score"], row["scale_score"], row["band"]) for row in ranked],
 			[(82.0, f"{number(4.1)} / 5", "B")],
 		)
+		# My Work's score (the latest reported period: January, so the year to date is January's)
+		latest = latest_scores([self.scorecard])[self.scorecard]
+		self.assertEqual((latest.score_text, latest.ytd_score_text), (f"{number(4.1)} / 5",) * 2)
 
 	def test_reports_say_above_scale(self):
 		self.set_company_policy(achievement_cap=120, allow_above_scale=1)

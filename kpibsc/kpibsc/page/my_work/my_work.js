@@ -189,7 +189,9 @@ function own_html(mine, esc) {
 			}</span>`
 		: `<p class="text-muted">${__("Every period that has started is approved.")}</p>`;
 	const ytd = mine.ytd
-		? `${__("Score, year to date")}: <b>${format_number(mine.ytd.ytd_score, null, 1)}</b>
+		? `${__("Score, year to date")}: <b>${
+				esc(mine.ytd.ytd_score_text) || format_number(mine.ytd.ytd_score, null, 1)
+		  }</b>
 			${status_pill(mine.ytd.ytd_status)}
 			<span class="text-muted small">${__("to {0}", [
 				frappe.datetime.str_to_user(mine.ytd.period_end),
@@ -213,7 +215,7 @@ function team_html(team, esc) {
 				team.scorecards.map((row) => [
 					esc(row.employee_name || row.employee),
 					link_to("KPI Scorecard", row.name, row.title),
-					row.score == null ? "" : format_number(row.score, null, 1),
+					row.score == null ? "" : esc(row.score_text) || format_number(row.score, null, 1),
 					status_pill(row.status),
 				]),
 				[2]
