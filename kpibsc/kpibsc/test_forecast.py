@@ -6,6 +6,7 @@ import frappe
 from kpibsc.kpibsc.dashboard import kpis_at_risk
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
+from kpibsc.kpibsc.services import work
 from kpibsc.kpibsc.services.recompute import recompute
 from kpibsc.tests.factories import (
 	TEST_COMPANY,
@@ -15,6 +16,7 @@ from kpibsc.tests.factories import (
 	make_kpi,
 	make_kpi_employee,
 	scorecard_doc,
+	today_is,
 )
 
 HEAD = "kpi.forecast.head@example.com"
@@ -170,3 +172,11 @@ class TestForecast(KPITestCase):
 		before = kpis_at_risk({"company": TEST_COMPANY})  # the company may hold others' results
 		self.first_quarter()
 		self.assertEqual(kpis_at_risk({"company": TEST_COMPANY}) - before, 1)
+
+	def test_my_work_shows_the_forecast(self):
+		self.first_quarter()
+		with today_is(work, "2025-03-15"):
+			items = work.get_my_work(self.seller)["items"]
+		revenue = next(item for item in items if item["kpi"] == "FC-REV")
+		self.assertEqual((revenue["forecast_status"], revenue["trend"]), ("At Risk", "Up"))
+		self.assertAlmostEqual(revenue["forecast_achievement"], 73.333333, places=4)

@@ -624,7 +624,8 @@ def get_my_work(employee: str | None = None) -> dict:
 
 
 def current_items(scorecards: list[str], on) -> list[dict]:
-	"""The scorecards' KPI items with the period containing `on`: target, actual, status."""
+	"""The scorecards' KPI items with the period containing `on`: target, actual, status, and
+	the forecast for the end of the scorecard's period (achievement, status, trend)."""
 	if not scorecards:
 		return []
 	item = frappe.qb.DocType("KPI Scorecard Item")
@@ -664,6 +665,9 @@ def current_items(scorecards: list[str], on) -> list[dict]:
 			result.has_actual,
 			result.achievement,
 			result.status,
+			result.forecast_achievement,
+			result.forecast_status,
+			result.trend,
 		)
 		.where(item.parent.isin(scorecards) & (item.parenttype == "KPI Scorecard"))
 		.orderby(item.parent)

@@ -3,7 +3,8 @@
 // scorecard items with target and actual, tasks grouped by the objective they serve, and
 // what is overdue.
 
-const MY_WORK_COLOURS = { Green: "green", Amber: "orange", Red: "red", "No Data": "gray" };
+const MY_WORK_COLOURS = { Green: "green", Amber: "orange", Red: "red", "No Data": "gray", "At Risk": "red" };
+const TREND_ARROWS = { Up: "↑", Down: "↓", Flat: "→" };
 
 frappe.pages["my-work"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({
@@ -67,6 +68,7 @@ function items_html(work, esc) {
 				<td class="text-right">${item.has_actual ? format_number(item.actual, null, 2) : ""}</td>
 				<td class="text-right">${item.has_actual ? format_number(item.achievement || 0, null, 1) + "%" : ""}</td>
 				<td><span class="indicator-pill ${MY_WORK_COLOURS[status] || "gray"}">${__(status)}</span></td>
+				<td>${forecast_cell(item)}</td>
 			</tr>`;
 		})
 		.join("");
@@ -78,8 +80,20 @@ function items_html(work, esc) {
 	<table class="table table-sm table-bordered small"><thead><tr>
 		<th>${__("KPI")}</th><th>${__("Objective")}</th><th class="text-right">${__("Weight")}</th>
 		<th class="text-right">${__("Target")}</th><th class="text-right">${__("Actual")}</th>
-		<th class="text-right">${__("Achievement")}</th><th>${__("Status")}</th>
+		<th class="text-right">${__("Achievement")}</th><th>${__("Status")}</th><th>${__("Forecast")}</th>
 	</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function forecast_cell(item) {
+	// where the year is heading: trend arrow, forecast achievement and status (At Risk: on
+	// track today, forecast below Amber)
+	if (!item.forecast_status || item.forecast_status === "Not Enough Data") {
+		return `<span class="text-muted">${__("Not Enough Data")}</span>`;
+	}
+	const arrow = TREND_ARROWS[item.trend] || "";
+	const colour = MY_WORK_COLOURS[item.forecast_status] || "gray";
+	return `${arrow} ${format_number(item.forecast_achievement || 0, null, 1)}%
+		<span class="indicator-pill ${colour}">${__(item.forecast_status)}</span>`;
 }
 
 function overdue_html(work, esc, tasks) {
