@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from rq.job import JobStatus
 
 import frappe
 from frappe import _
@@ -44,6 +45,8 @@ BACKGROUND_THRESHOLD = 50
 # Above this many scorecards a recompute is split into jobs of this many; the site config key
 # `kpibsc_recompute_batch_size` overrides it (docs/scaling.md)
 BATCH_SIZE = 500
+# ids a set's recompute may take while earlier ones run (`recompute_job_id`)
+RECOMPUTE_FOLLOW_UPS = 2
 RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
 
 
@@ -70,8 +73,18 @@ def enqueue_recompute(scorecards: list[str], queue: str | None = None):
 
 
 def recompute_job_id(names: list[str], prefix: str = "kpibsc-recompute") -> str:
+	"""The id of the job that recomputes `names`: the same set gets the same id, so asking
+	twice before the job starts queues it once (Frappe's `deduplicate`). A job that has
+	started may have read its data before this change, and Frappe would drop a second one
+	with its id; so while it runs, the change gets the next id of the set, queued after it."""
 	key = hashlib.sha1("\n".join(sorted(set(names))).encode()).hexdigest()[:16]
-	return f"{prefix}-{key}"
+	base = f"{prefix}-{key}"
+	for attempt in range(RECOMPUTE_FOLLOW_UPS + 1):
+		job_id = f"{base}-{attempt}" if attempt else base
+		job = get_job(job_id)
+		if not job or job.get_status() != JobStatus.STARTED:
+			return job_id
+	return job_id  # all running: the last one's data will do as well as any
 
 
 def batch_size() -> int:

@@ -3,7 +3,10 @@ recompute is queued or after one failed."""
 
 from unittest.mock import patch
 
+from rq.job import Job, JobStatus
+
 import frappe
+from frappe.utils.background_jobs import create_job_id, get_redis_conn
 
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute
 from kpibsc.kpibsc.services import recompute as recompute_service
@@ -123,3 +126,29 @@ class TestBalancedScorecard(KPITestCase):
 		# a recompute that works clears it
 		recompute_service.recompute([self.scorecard.name])
 		self.assertIsNone(recompute_service.recompute_status(self.scorecard.name))
+
+	def test_a_change_while_its_recompute_runs_is_recomputed_again(self):
+		"""Frappe drops a job whose id is queued or running (`deduplicate`). A running recompute
+		may have read its data before this approval, so the approval's recompute takes the
+		set's next id and runs after it; one still queued (not started) takes the change along."""
+		base = recompute_service.recompute_job_id([self.scorecard.name])
+		connection = get_redis_conn()
+		running = []
+		try:
+			for job_id in (base, f"{base}-1"):
+				job = Job.create(func="builtins.print", id=create_job_id(job_id), connection=connection)
+				job.save()
+				job.set_status(JobStatus.STARTED)
+				running.append(job)
+				self.jobs.jobs.clear()
+				self.measurement(
+					"2025-01-01" if job_id == base else "2025-02-01", **{"BS-REV": "100"}
+				).submit()
+				queued = [job.job_id for job in self.jobs.jobs if job.method.endswith("run_recompute_job")]
+				self.assertEqual(queued, [f"{base}-1" if job_id == base else f"{base}-2"])
+			# the first is queued again, not started: the change goes with it (same id)
+			running[0].set_status(JobStatus.QUEUED)
+			self.assertEqual(recompute_service.recompute_job_id([self.scorecard.name]), base)
+		finally:
+			for job in running:
+				job.delete()
