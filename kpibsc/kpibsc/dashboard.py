@@ -2,10 +2,11 @@
 the KPI Result row rules: a card counts only what its user may read."""
 
 import frappe
-from frappe.query_builder.functions import Avg, Count, Max
+from frappe.query_builder.functions import Avg, Count, Max, Min
 from frappe.utils import flt
 
 from kpibsc.kpibsc.permissions import owner_criterion
+from kpibsc.kpibsc.services.score_policy import scale_text
 
 
 def _company(filters) -> str | None:
@@ -99,10 +100,18 @@ def company_score(filters: str | dict | None = None) -> str:
 	latest = frappe.qb.from_(result).select(Max(result.period_start)).where(company_scores)
 	rows = (
 		frappe.qb.from_(result)
-		.select(Avg(result.ytd_score))
+		.select(
+			Avg(result.ytd_score),
+			Min(result.score_scale),
+			Max(result.score_scale),
+			Max(result.ytd_above_scale),
+		)
 		.where(company_scores & (result.period_start == latest))
 		.run()
 	)
+	if rows and rows[0][0] is not None and rows[0][1] == rows[0][2]:
+		# on the company's scale: "4.1 / 5" on 0-5, "(above scale)" past its top
+		return scale_text(flt(rows[0][0], 1), rows[0][1], bool(rows[0][3])) or _score(rows[0][0])
 	return _score(rows[0][0] if rows else 0)
 
 

@@ -9,6 +9,7 @@ import frappe
 
 from erpnext.setup.doctype.employee.test_employee import make_employee
 
+from kpibsc.kpibsc.dashboard import company_score
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.home import latest_scores
@@ -227,6 +228,9 @@ class TestScorePolicy(KPITestCase):
 			[(row["score"], row["scale_score"], row["band"]) for row in ranked],
 			[(82.0, f"{number(4.1)} / 5", "B")],
 		)
+		# the workspace's Company Score card: year to date at the last period (December),
+		# January's actuals of 1,200-a-year targets: 5 x (60 + 72 + 96 + 130) / 1200 / 4 = 0.37
+		self.assertEqual(company_score({"company": COMPANY}), f"{number(0.4)} / 5")
 		# My Work's score (the latest reported period: January, so the year to date is January's)
 		latest = latest_scores([self.scorecard])[self.scorecard]
 		self.assertEqual((latest.score_text, latest.ytd_score_text), (f"{number(4.1)} / 5",) * 2)
