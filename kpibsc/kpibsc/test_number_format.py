@@ -10,6 +10,7 @@ import frappe
 from frappe.utils import getdate
 
 from kpibsc.kpibsc.dashboard import company_score
+from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import add_currency_decimals
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
 from kpibsc.kpibsc.report.review_summary.review_summary import percent
@@ -70,6 +71,15 @@ class TestSiteNumberFormat(KPITestCase):
 		revenue = next(row for row in rows if row.get("kpi") == "NF-OUT")
 		self.assertEqual(revenue["actual"], 1055.07)  # a number: the desk formats it
 		self.assertEqual(summary[0]["value"], "85,5")  # 1055.07 / 1234 = 85.5 %
+
+	def test_balanced_scorecard_kpis_in_vnd_have_no_decimals(self):
+		rows = [
+			{"kpi": "REV", "unit": "VND", "actual": 2_565_983_558.74},
+			{"kpi": "OUT", "unit": "kg", "actual": 12.5},
+			{"name": "Financial", "unit": None},
+		]
+		add_currency_decimals(rows)
+		self.assertEqual([row.get("precision") for row in rows], [0, None, None])
 
 	def test_review_summary_shares(self):
 		self.assertEqual(percent(3 / 7 * 100), "42,9%")

@@ -51,7 +51,9 @@ frappe.query_reports["Balanced Scorecard"] = {
 		if (!report.get_filter_value("scorecard")) {
 			frappe.xcall("kpibsc.kpibsc.services.home.default_scorecard").then((scorecard) => {
 				if (scorecard && !report.get_filter_value("scorecard")) {
+					// the Link is validated over ajax, and the report ran already without it
 					report.set_filter_value("scorecard", scorecard);
+					frappe.after_ajax(() => report.refresh());
 				}
 			});
 		}
@@ -71,6 +73,10 @@ frappe.query_reports["Balanced Scorecard"] = {
 			// the site's number format ("94,4%"), where the desk's Percent writes "94.4%"
 			const precision = column.precision ?? 1;
 			return `<div style="text-align: right">${format_number(value, null, precision)}%</div>`;
+		}
+		if (["target", "actual", "forecast"].includes(column.fieldname) && data && data.precision != null) {
+			// a KPI in a currency: its decimals, none for VND ("2.565.983.559")
+			column = { ...column, precision: data.precision };
 		}
 		if (column.fieldname === "score" && data && data.score_text) {
 			// a 0-5 scorecard's "3.6 / 5", a score past the top of its scale "(above scale)"

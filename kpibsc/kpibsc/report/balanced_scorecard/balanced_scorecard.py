@@ -8,6 +8,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
+from kpibsc.kpibsc.services.printing import currency_decimals
 from kpibsc.kpibsc.services.recompute import recompute_status
 from kpibsc.kpibsc.services.score_policy import format_score
 from kpibsc.kpibsc.services.work import initiatives_of, may_read_projects
@@ -35,6 +36,7 @@ def execute(filters: dict | None = None):
 	initiatives = initiatives_of([row.objective for row in in_period if row.node_type == "Objective"])
 	rows = tree_rows(in_period, prefix, initiatives)
 	add_forecasts(rows, in_period)
+	add_currency_decimals(rows)
 	return columns(), rows, updating, chart(rows), summary(rows, results, period)
 
 
@@ -257,6 +259,20 @@ def kpi_row(row, parent: str, indent: int, figures) -> dict:
 		"weight": flt(row.weight),
 		**figures(row),
 	}
+
+
+def add_currency_decimals(rows: list[dict]) -> None:
+	"""A KPI measured in a currency (unit "VND") shows its figures with that currency's decimals:
+	none for VND. The others keep the columns' two."""
+	units = {row["unit"] for row in rows if row.get("kpi") and row.get("unit")}
+	currencies = (
+		set(frappe.get_all("Currency", filters={"name": ("in", list(units))}, pluck="name"))
+		if units
+		else set()
+	)
+	for row in rows:
+		if row.get("kpi") and row.get("unit") in currencies:
+			row["precision"] = currency_decimals(row["unit"])
 
 
 def initiative_row(project, parent: str) -> dict:
