@@ -16,6 +16,7 @@ so two jobs never interleave their writes to the same scorecard (`lock`).
 
 import hashlib
 import json
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -45,6 +46,7 @@ BACKGROUND_THRESHOLD = 50
 # Above this many scorecards a recompute is split into jobs of this many; the site config key
 # `kpibsc_recompute_batch_size` overrides it (docs/scaling.md)
 BATCH_SIZE = 500
+DEADLOCK_ATTEMPTS = 4
 # ids a set's recompute may take while earlier ones run (`recompute_job_id`)
 RECOMPUTE_FOLLOW_UPS = 2
 RESULT_SCORECARD_FIELDS = ("company", "scorecard_for", "department", "employee")
@@ -135,13 +137,7 @@ def recompute_batches(scorecards: list[str], size: int) -> list[list[str]]:
 
 def run_recompute_job(scorecards: list[str], with_ancestors: bool = True, batch: str | None = None) -> dict:
 	try:
-		result = recompute(scorecards, show_progress=True, with_ancestors=with_ancestors, batch=batch)
-	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError) as error:
-		# Two jobs writing neighbouring scorecards' results can deadlock on the gaps of the
-		# KPI Result index (InnoDB's next-key locks), and a job can wait too long for another's
-		# lock. Frappe's job runner rolls back and runs the job again (up to five times) for
-		# this error; it does not recognise the wrapped database errors itself.
-		raise frappe.RetryBackgroundJobError(str(error)) from error
+		result = recompute_again_on_deadlock(scorecards, with_ancestors, batch)
 	except Exception as error:
 		# the job runner rolls the transaction back and writes the Error Log; with now=True
 		# the caller does. The mark outlives the rollback, so the forms can say it failed.
@@ -151,6 +147,24 @@ def run_recompute_job(scorecards: list[str], with_ancestors: bool = True, batch:
 		raise
 	frappe.publish_realtime("kpibsc_recompute_done", {"scorecards": scorecards}, after_commit=True)
 	return result
+
+
+def recompute_again_on_deadlock(
+	scorecards: list[str], with_ancestors: bool, batch: str | None, attempts: int = DEADLOCK_ATTEMPTS
+) -> dict:
+	"""The job's recompute, started again from a rolled-back transaction after a deadlock or a
+	lock wait timeout. Two jobs writing neighbouring scorecards' results can deadlock on the
+	gaps of the KPI Result index (InnoDB's next-key locks; MariaDB rolls one back), and a job
+	can wait too long for another's lock. Frappe's own retry of a job (RetryBackgroundJobError)
+	is not used: in Frappe 15 the job it retried successfully is still reported failed."""
+	for attempt in range(1, attempts + 1):
+		try:
+			return recompute(scorecards, show_progress=True, with_ancestors=with_ancestors, batch=batch)
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			if attempt == attempts:
+				raise
+			frappe.db.rollback()
+			time.sleep(attempt)
 
 
 def recompute(
@@ -198,7 +212,7 @@ def lock(scorecards: set[str]):
 	timeout; MariaDB's `GET_LOCK` would need releasing after the commit. Rows are locked in
 	name order, so two jobs with overlapping sets cannot deadlock each other on these rows; a
 	job that waits longer than `innodb_lock_wait_timeout`, or that deadlocks on the KPI Result
-	index with a job writing neighbouring scorecards, is run again (`run_recompute_job`)."""
+	index with a job writing neighbouring scorecards, starts again (`recompute_again_on_deadlock`)."""
 	table = frappe.qb.DocType("KPI Scorecard")
 	frappe.qb.from_(table).select(table.name).where(table.name.isin(sorted(scorecards))).orderby(
 		table.name
