@@ -27,6 +27,7 @@ PLACES = (
 		True,
 	),
 	("report KPI Pay Register", ("query-report", "KPI Pay Register"), "june", ("hr",), True),
+	("report KPI Pay Cost Simulation", ("query-report", "KPI Pay Cost Simulation"), "june", ("hr",), True),
 	("page My Work", ("my-work",), None, EVERYONE, False),
 	("page Strategy Map", ("strategy-map",), None, KPI, False),
 	("list KPI Scorecard", ("List", "KPI Scorecard"), None, KPI, False),

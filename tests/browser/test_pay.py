@@ -1,7 +1,10 @@
 """KPI pay (user guide §11), as HR: a KPI Pay Run for Sales for July — Get Employees fills the
 register with P1/P2/P3, submitting it makes the Additional Salaries HRMS payroll picks up —
-then the KPI Pay Register for that month.
+then the KPI Pay Register for that month. Before submitting, Simulate Cost shows what the run
+will pay.
 """
+
+import re
 
 
 def typed_date(info: dict, iso: str) -> str:
@@ -32,6 +35,16 @@ def test_hr_runs_kpi_pay_for_sales(as_role, info):
 	rows = desk.doc()["employees"]
 	assert len(rows) == 5, f"the register has {len(rows)} rows"
 	assert all((row.get("p1") or 0) > 0 for row in rows), rows
+
+	# before paying, Simulate Cost under the current scores: the register's total
+	desk.click_button("Simulate Cost")
+	desk.dialog_primary()
+	total_row = desk.dialog().locator("table tr").last
+	total_row.wait_for()
+	cells = total_row.locator("th").all_inner_texts()
+	expected = str(round(desk.doc()["total"]))
+	assert re.sub(r"\D", "", cells[5]) in (expected, expected + "00"), cells
+	desk.close_dialogs()
 
 	submit = desk.page.locator(".page-container:visible .page-head .primary-action")
 	assert submit.inner_text().strip() == "Submit"
