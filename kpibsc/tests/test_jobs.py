@@ -536,9 +536,12 @@ class TestJobsInAWorker(FrappeTestCase):
 		# none of its Additional Salaries: not the first employee's either; the draft is a draft
 		self.assertEqual(self.additional_salaries(run), [])
 		self.assertEqual(frappe.db.get_value("Additional Salary", draft.name, "docstatus"), 0)
-		# the run still says Queued and its job is gone, so Retry resumes it: everyone is paid
-		# once, the second employee's P2 by submitting the draft
+		# the run still says Queued, its job is gone and the form says it stopped; Retry resumes
+		# it: everyone is paid once, the second employee's P2 by submitting the draft
 		self.assertEqual(frappe.db.get_value("KPI Pay Run", run, "status"), "Queued")
+		stopped = frappe.get_doc("KPI Pay Run", run)
+		stopped.run_method("onload")  # what the form is told
+		self.assertTrue(stopped.get_onload().get("job_stopped"))
 		self.assertEqual(frappe.get_doc("KPI Pay Run", run).retry(), {"created": 4, "failed": 0})
 		commit()
 		self.assertEqual(frappe.db.get_value("KPI Pay Run", run, "status"), "Submitted")

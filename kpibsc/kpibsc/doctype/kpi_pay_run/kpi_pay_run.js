@@ -9,6 +9,14 @@ frappe.ui.form.on("KPI Pay Run", {
 			const lines = frappe.utils.escape_html(frm.doc.error_message).split("\n");
 			frm.dashboard.set_headline_alert(lines.join("<br>"), "red");
 		}
+		if (frm.doc.__onload?.job_stopped) {
+			frm.dashboard.set_headline_alert(
+				__(
+					"The background job making the Additional Salaries stopped before it finished, and none of them were kept. Press Retry to make them."
+				),
+				"orange"
+			);
+		}
 		if (frm.doc.docstatus === 0 && !frm.is_new()) {
 			frm.add_custom_button(__("Get Employees"), () =>
 				frm

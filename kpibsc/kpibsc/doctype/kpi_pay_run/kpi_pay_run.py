@@ -36,6 +36,12 @@ class KPIPayRun(Document):
 			)
 		self.db_set("status", "Submitted")
 
+	def onload(self):
+		# Queued with no job left in RQ: the worker died (killed, its machine lost) before
+		# committing, so nothing of that attempt was kept; the form says so and offers Retry
+		if self.docstatus == 1 and self.status == "Queued" and not is_job_enqueued(self.job_id()):
+			self.set_onload("job_stopped", True)
+
 	def job_id(self) -> str:
 		return f"kpibsc-pay-run-{self.name}"
 
