@@ -11,6 +11,7 @@ from erpnext.setup.doctype.employee.test_employee import make_employee
 
 from kpibsc.kpibsc.dashboard import company_score
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
+from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.home import latest_scores
 from kpibsc.kpibsc.services.reviews import kpi_scores
@@ -228,6 +229,9 @@ class TestScorePolicy(KPITestCase):
 			[(row["score"], row["scale_score"], row["band"]) for row in ranked],
 			[(82.0, f"{number(4.1)} / 5", "B")],
 		)
+		_columns, matrix, message, _chart = kpi_achievement({"scorecard": self.scorecard, "figure": "Score"})
+		self.assertEqual(message, "Scores are on the 0-5 scale: 5 is a met target.")
+		self.assertEqual(next(row for row in matrix if row["kpi"] == "POL-B")["p_20250101"], 3.6)
 		# the workspace's Company Score card: year to date at the last period (December),
 		# January's actuals of 1,200-a-year targets: 5 x (60 + 72 + 96 + 130) / 1200 / 4 = 0.37
 		self.assertEqual(company_score({"company": COMPANY}), f"{number(0.4)} / 5")

@@ -6,6 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt, format_date
 
+from kpibsc.engine import PERCENT, SCALES
+
 FIGURES = {"Achievement": "achievement", "Actual": "actual", "Score": "score"}
 
 
@@ -22,7 +24,17 @@ def execute(filters: dict | None = None):
 	rows = matrix(results, periods, figure)
 	reported = [period for period in periods if any(row.get(period_key(period)) is not None for row in rows)]
 	kpi_chart = filters.kpi and forecast_chart([row for row in results if row.kpi == filters.kpi], periods)
-	return columns(periods, figure), rows, None, kpi_chart or chart(rows, reported)
+	return columns(periods, figure), rows, scale_message(results, figure), kpi_chart or chart(rows, reported)
+
+
+def scale_message(results: list, figure: str) -> str | None:
+	"""Scores on another scale than Percent are said above the table ("3.6" means of 5)."""
+	scale = SCALES.get(results[0].score_scale or "Percent", PERCENT)
+	if figure != "score" or scale == PERCENT:
+		return None
+	return _("Scores are on the {0} scale: {1} is a met target.").format(
+		scale.name, frappe.format(scale.maximum, {"fieldtype": "Float", "precision": 0})
+	)
 
 
 def read_results(scorecard: str) -> list:
@@ -51,6 +63,7 @@ def read_results(scorecard: str) -> list:
 			result.forecast,
 			result.forecast_status,
 			kpi.aggregation,
+			result.score_scale,
 		)
 		.where((result.scorecard == scorecard) & (result.node_type == "KPI"))
 		.orderby(result.period_start)
