@@ -201,8 +201,8 @@ def lock(scorecards: set[str]):
 	"""Lock the scorecards' rows until this transaction ends, so that a second recompute of
 	any of them (another job, on this worker or another machine) waits here for this one's
 	commit before it reads and writes: their deletes and inserts of KPI Result rows never
-	interleave (InnoDB would otherwise deadlock them on the result index's gap locks, or leave
-	both jobs' rows).
+	interleave (without it, two jobs deleting and inserting the same scorecard's rows at once
+	deadlock on the gap locks of the KPI Result index, and one of them is rolled back).
 
 	`SELECT … FOR UPDATE` on the rows rather than a lock beside the database: every worker on
 	every machine shares the database, the lock ends with the transaction — at the commit
