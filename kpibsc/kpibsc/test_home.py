@@ -267,3 +267,13 @@ class TestHome(KPITestCase):
 		self.assertRaises(
 			frappe.PermissionError, frappe.get_doc("KPI Measurement", self.other_draft).send_for_approval
 		)
+
+	def test_hr_staff_without_a_kpi_role_who_head_a_department_get_no_team(self):
+		# an HR Manager who is an employee and KPI Department Head, but holds no KPI role:
+		# no scorecards to show (and no refusal), their review only
+		staff = make_kpi_employee("kpi.home.hrstaff@example.com", self.other_department)
+		user_with_roles("kpi.home.hrstaff@example.com", "HR Manager", "Employee")
+		frappe.db.set_value("Department", self.other_department, "kpi_department_head", staff)
+		sections = self.sections("kpi.home.hrstaff@example.com")
+		self.assertEqual(set(sections), {"mine", "reviews", "pay_runs"})
+		self.assertEqual(sections["mine"], {"employee": staff, "review": None})

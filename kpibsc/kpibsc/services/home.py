@@ -2,8 +2,8 @@
 
 One call (`home_sections`) returns only the sections the caller's roles use, each read in a
 fixed number of queries and through the row rules:
-- everyone with an employee scorecard: the period to enter actuals for (and its draft, if
-  any), the year-to-date score and the step their performance review is at;
+- every employee: the step their performance review is at; with a KPI role, also the period
+  to enter actuals for (and its draft, if any) and the year-to-date score;
 - a department head: the team's scorecards with their score, the team's measurements
   waiting for approval, and the team's KPIs in Red in their latest reported period;
 - HR and KPI managers: reviews per step in each open review cycle;
@@ -42,11 +42,13 @@ def home_sections(user: str | None = None) -> dict:
 	user = user or frappe.session.user
 	employee = employee_of(user)
 	sections = {}
-	if employee:
+	if employee and frappe.has_permission("KPI Scorecard", "read", user=user):
 		sections["mine"] = own_section(employee)
 		departments = headed_departments(employee)
 		if departments:
 			sections["team"] = team_section(employee, departments)
+	elif employee:  # an employee without kpibsc's roles (HR staff): their review only
+		sections["mine"] = {"employee": employee, "review": current_review(employee)}
 	if is_review_hr(user):
 		sections["reviews"] = review_progress()
 	if frappe.has_permission("KPI Pay Run", "read", user=user):

@@ -184,10 +184,18 @@ function home_card(title, body, section) {
 }
 
 function own_html(mine, esc) {
+	const review = mine.review
+		? `${__("My review")}: ${link_to("Performance Review", mine.review.name)}
+			<span class="indicator-pill blue">${__(mine.review.workflow_state || "")}</span>`
+		: `<span class="text-muted">${__("No performance review yet.")}</span>`;
+	if (!("scorecard" in mine)) {
+		// an employee without a KPI role (HR staff): their review only
+		return home_card(__("My Review"), `<div>${review}</div>`, "mine");
+	}
 	if (!mine.scorecard) {
 		return home_card(
 			__("My Scorecard"),
-			`<p class="text-muted">${__("No open scorecard covers today for you.")}</p>`,
+			`<p class="text-muted">${__("No open scorecard covers today for you.")}</p><div>${review}</div>`,
 			"mine"
 		);
 	}
@@ -211,10 +219,6 @@ function own_html(mine, esc) {
 				frappe.datetime.str_to_user(mine.ytd.period_end),
 			])}</span>`
 		: `${__("Score, year to date")}: ${status_pill("No Data")}`;
-	const review = mine.review
-		? `${__("My review")}: ${link_to("Performance Review", mine.review.name)}
-			<span class="indicator-pill blue">${__(mine.review.workflow_state || "")}</span>`
-		: `<span class="text-muted">${__("No performance review yet.")}</span>`;
 	return home_card(
 		__("My Scorecard: {0}", [link_to("KPI Scorecard", mine.scorecard.name, mine.scorecard.title)]),
 		`<div class="mb-2">${enter}</div><div class="mb-2">${ytd}</div><div>${review}</div>`,
@@ -225,14 +229,17 @@ function own_html(mine, esc) {
 function team_html(team, esc) {
 	const scorecards = team.scorecards.length
 		? table(
-				[__("Employee"), __("Scorecard"), __("Score"), __("Status")],
+				[__("Employee"), __("Scorecard"), __("Period"), __("Score"), __("Status"), __("Year to Date"), __("Status")],
 				team.scorecards.map((row) => [
 					esc(row.employee_name || row.employee),
 					link_to("KPI Scorecard", row.name, row.title),
+					row.period_start ? frappe.datetime.str_to_user(row.period_start) : "",
 					row.score == null ? "" : esc(row.score_text) || format_number(row.score, null, 1),
 					status_pill(row.status),
+					row.ytd_score == null ? "" : esc(row.ytd_score_text) || format_number(row.ytd_score, null, 1),
+					status_pill(row.ytd_status),
 				]),
-				[2]
+				[3, 5]
 		  )
 		: `<p class="text-muted">${__("No open team scorecards.")}</p>`;
 	const approvals = team.approvals.length

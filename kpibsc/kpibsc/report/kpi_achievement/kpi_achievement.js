@@ -35,7 +35,9 @@ frappe.query_reports["KPI Achievement"] = {
 		if (!report.get_filter_value("scorecard")) {
 			frappe.xcall("kpibsc.kpibsc.services.home.default_scorecard").then((scorecard) => {
 				if (scorecard && !report.get_filter_value("scorecard")) {
+					// the Link is validated over ajax, and the report ran already without it
 					report.set_filter_value("scorecard", scorecard);
+					frappe.after_ajax(() => report.refresh());
 				}
 			});
 		}
