@@ -8,8 +8,9 @@ jobs only when the request's transaction commits (`enqueue_after_commit`). Runni
 open a second connection all the same, and a test transaction cannot be shared with it.
 
 So setUpClass makes its data under names carrying a run token, with names set explicitly (no
-naming series is locked while other tests hold theirs), on "_Test Company" (committed by
-HRMS's before_tests anyway) and for years no other test uses; each test commits, lets
+naming series is locked while other tests hold theirs), on a company the site has committed
+("_Test Company", which HRMS's before_tests commits anyway, else one without a KPI Pay Policy:
+see `committed_company`) and for years no other test uses; each test commits, lets
 `kpibsc.tests.jobs.run_in_worker` run exactly its jobs, and asserts on the committed result.
 tearDownClass deletes everything made here or by the jobs (children, KPI Results, cascaded
 scorecards, reviews, Additional Salaries, measurements, tasks, the Error Logs of the failing
@@ -33,6 +34,7 @@ from kpibsc.kpibsc.services import cascade as cascade_service
 from kpibsc.kpibsc.services import pay as pay_service
 from kpibsc.kpibsc.services import recompute as recompute_service
 from kpibsc.kpibsc.services import reviews as reviews_service
+from kpibsc.kpibsc.services.bulk import insert_rows
 from kpibsc.tests.jobs import WorkerProcess, delete_jobs, delete_jobs_matching, job_error, run_in_worker
 
 TOKEN = f"KPIJ{uuid4().hex[:6].upper()}"
@@ -350,6 +352,83 @@ class TestJobsInAWorker(FrappeTestCase):
 		self.assertEqual(sorted(reviews), sorted(self.employees))
 		self.assertFalse(frappe.db.get_value("Performance Review Cycle", cycle, "error_message"))
 
+	def test_a_review_cycle_that_fails_in_a_worker_writes_nothing_and_says_why(self):
+		"""The second employee's review cannot be made: a review imported earlier holds the
+		name the series gives it next. The job writes no review at all (not the first
+		employee's either) and does not advance the series; the cycle shows why and the
+		Error Log, found from the cycle, has the details."""
+		first = self.employees[0]
+		cycle = self.make(
+			"Performance Review Cycle",
+			{
+				"cycle_name": f"{TOKEN} failing cycle",
+				"company": self.company,
+				"period_type": "Year",
+				"from_date": f"{YEAR + 1}-01-01",
+				"to_date": f"{YEAR + 1}-12-31",
+				"designation": TOKEN,
+				"review_mode": "Competencies Only",
+			},
+		)
+		# the worker names reviews by its own clock, the real one (the database's), which an
+		# injected "today" (KPIBSC_TODAY) may not share: block the name for either year
+		years = {getdate().year, frappe.db.sql("select year(now())")[0][0]}
+		counters = {f"PRV-{year}-": series_current(f"PRV-{year}-") for year in years}
+		blockers = [f"{prefix}{current + 2:05d}" for prefix, current in counters.items()]
+		# gone before the next test, whose reviews would otherwise meet them
+		self.addCleanup(step, lambda: delete_rows("Performance Review", blockers))
+		for name in blockers:
+			insert_rows(
+				"Performance Review",
+				[
+					{
+						"name": name,
+						"naming_series": "PRV-.YYYY.-",
+						"employee": first,
+						"company": self.company,
+						"from_date": f"{YEAR - 1}-01-01",
+						"to_date": f"{YEAR - 1}-12-31",
+						"review_mode": "Competencies Only",
+						"workflow_state": "Self Assessment",
+						"docstatus": 0,
+					}
+				],
+			)
+		with patch.object(reviews_service, "BACKGROUND_THRESHOLD", 0):
+			frappe.get_doc("Performance Review Cycle", cycle).create_reviews()
+		job_id = f"kpibsc-review-cycle-{cycle}"
+		jobs = self.run_jobs(job_id, queue="long")
+		# the job handles its failure itself and ends normally, so what it records is committed
+		self.assertEqual(jobs[job_id].get_status(), "finished", job_error(jobs[job_id]))
+		self.assertEqual(frappe.get_all("Performance Review", filters={"review_cycle": cycle}), [])
+		for prefix, current in counters.items():
+			self.assertEqual(series_current(prefix), current)
+		stored = frappe.db.get_value(
+			"Performance Review Cycle",
+			cycle,
+			["status", "total_reviews", "error_message"],
+			as_dict=True,
+		)
+		self.assertEqual(
+			stored,
+			{
+				"status": "Draft",
+				"total_reviews": 0,
+				"error_message": "Creating reviews failed; nothing was created. The Error Log has the details.",
+			},
+		)
+		logs = frappe.get_all(
+			"Error Log",
+			filters={
+				"reference_doctype": "Performance Review Cycle",
+				"reference_name": cycle,
+				"creation": (">=", self.started),
+			},
+			fields=["method", "error"],
+		)
+		self.assertEqual([log.method for log in logs], [f"Creating the reviews of {cycle} failed"])
+		self.assertIn("Duplicate entry", logs[0].error)
+
 	# -- a pay run ---------------------------------------------------------------------------
 
 	def make_pay_setup(self):
@@ -561,13 +640,26 @@ class TestJobsInAWorker(FrappeTestCase):
 
 
 def committed_company() -> str:
-	"""A company the site has committed: HRMS's "_Test Company" on a test site (its
-	before_tests makes it), else the default company (a site that went through the wizard)."""
+	"""A company the site has committed and whose pay kpibsc does not run: HRMS's "_Test
+	Company" on a test site (its before_tests makes it), else the default company or the
+	oldest other one without a KPI Pay Policy (beside the demo, whose company has its own
+	policy for this year, the company the wizard made)."""
 	if frappe.db.exists("Company", "_Test Company"):
 		return "_Test Company"
-	return (
-		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
-	)
+	paid = set(frappe.get_all("KPI Pay Policy", pluck="company", distinct=True))
+	default = frappe.defaults.get_global_default("company")
+	candidates = [default, *frappe.get_all("Company", pluck="name", order_by="creation")]
+	company = next((name for name in candidates if name and name not in paid), None)
+	if not company:
+		raise AssertionError("test_jobs needs a company without a KPI Pay Policy; every company has one")
+	return company
+
+
+def series_current(prefix: str) -> int:
+	"""The last number a naming series gave (0 before its first)."""
+	series = frappe.qb.DocType("Series")
+	rows = frappe.qb.from_(series).select(series.current).where(series.name == prefix).run()
+	return int(rows[0][0]) if rows else 0
 
 
 def payable_account(company: str) -> str:

@@ -49,12 +49,17 @@ class PerformanceReviewCycle(Document):
 
 def run_create_reviews(cycle: str):
 	"""Background job. On failure nothing is kept but the reason: the work is rolled back,
-	the error logged and shown on the cycle (the job then ends normally, so that is saved)."""
+	the error logged against the cycle and shown on it (the job then ends normally, so that is
+	saved)."""
 	try:
 		reviews.create_cycle_reviews(cycle, show_progress=True)
 	except Exception:
 		frappe.db.rollback()
-		frappe.log_error(title=_("Creating the reviews of {0} failed").format(cycle))
+		frappe.log_error(
+			title=_("Creating the reviews of {0} failed").format(cycle),
+			reference_doctype="Performance Review Cycle",
+			reference_name=cycle,
+		)
 		frappe.db.set_value(
 			"Performance Review Cycle",
 			cycle,
