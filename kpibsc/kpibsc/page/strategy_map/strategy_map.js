@@ -103,7 +103,9 @@ function draw(data) {
 			const at = position[row.name];
 			const status = row.status || "No Data";
 			const score =
-				row.score === null || row.score === undefined ? "" : ` · ${format_number(row.score, null, 1)}`;
+				row.score === null || row.score === undefined
+					? ""
+					: ` · ${frappe.utils.escape_html(row.score_text) || format_number(row.score, null, 1)}`;
 			const title = frappe.utils.escape_html(row.objective_name);
 			const initiatives = initiatives_line(row.initiatives || []);
 			const tooltip = (row.initiatives || [])

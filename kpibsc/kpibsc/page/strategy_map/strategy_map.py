@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 
 from kpibsc.kpibsc.permissions import owner_criterion
+from kpibsc.kpibsc.services.score_policy import scale_text
 from kpibsc.kpibsc.services.work import initiatives_of
 
 LEVEL_ORDER = {"Company": 2, "Department": 1, "Employee": 0}
@@ -53,6 +54,8 @@ def get_strategy_map(strategy: str) -> dict:
 				result.ytd_score,
 				result.ytd_status,
 				result.forecast_status,
+				result.score_scale,
+				result.ytd_above_scale,
 			)
 			.where(
 				result.objective.isin(names)
@@ -72,6 +75,10 @@ def get_strategy_map(strategy: str) -> dict:
 		row.initiatives = initiatives.get(row.name, [])
 		found = latest.get(row.name)
 		row.score = found[1].ytd_score if found else None
+		# "3.6 / 5" on a 0-5 scorecard, "(above scale)" past its top; None for plain percent
+		row.score_text = (
+			scale_text(row.score, found[1].score_scale, found[1].ytd_above_scale) if found else None
+		)
 		row.status = found[1].ytd_status if found else "No Data"
 		# where the year is heading: the objective's forecast colour, or At Risk
 		row.forecast_status = found[1].forecast_status if found else None
