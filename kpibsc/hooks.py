@@ -15,8 +15,11 @@ export_python_type_annotations = True
 # ----
 
 # Excel in and out (services/spreadsheets.py), kept apart from the doctypes' own scripts
-doctype_js = {"KPI Scorecard": "public/js/kpi_scorecard_spreadsheets.js"}
-doctype_list_js = {"KPI Measurement": "public/js/kpi_measurement_list_spreadsheets.js"}
+# kpibsc_xlsx.js (the upload both use) comes first: Frappe joins a DocType's files in order
+doctype_js = {"KPI Scorecard": ["public/js/kpibsc_xlsx.js", "public/js/kpi_scorecard_spreadsheets.js"]}
+doctype_list_js = {
+	"KPI Measurement": ["public/js/kpibsc_xlsx.js", "public/js/kpi_measurement_list_spreadsheets.js"]
+}
 
 # Printing: what the standard print formats read beyond the document (each checks read on it)
 jinja = {

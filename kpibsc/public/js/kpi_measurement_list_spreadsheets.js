@@ -38,7 +38,7 @@
 		listview.page.add_inner_button(
 			__("Upload Actuals"),
 			() => {
-				kpibsc_upload_xlsx(`${method}.upload_actuals`, {}, (result) => {
+				kpibsc.upload_xlsx(`${method}.upload_actuals`, {}, (result) => {
 					frappe.show_alert(
 						{
 							message: __("Actuals uploaded: {0} measurements created, {1} updated.", [
@@ -56,22 +56,3 @@
 		);
 	};
 })();
-
-// Ask for an .xlsx, then call `method` with its File URL: the server saves all of it or, naming
-// each bad cell, none of it.
-function kpibsc_upload_xlsx(method, args, done) {
-	new frappe.ui.FileUploader({
-		allow_multiple: false,
-		make_attachments_public: false,
-		restrictions: { allowed_file_types: [".xlsx"] },
-		on_success(file) {
-			frappe.call({
-				method,
-				args: { ...args, file_url: file.file_url },
-				freeze: true,
-				freeze_message: __("Checking every cell…"),
-				callback: (r) => r.message && done(r.message),
-			});
-		},
-	});
-}

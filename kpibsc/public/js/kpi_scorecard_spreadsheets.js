@@ -16,7 +16,7 @@ frappe.ui.form.on("KPI Scorecard", {
 		frm.add_custom_button(
 			__("Upload Targets"),
 			() =>
-				kpibsc_upload_xlsx(
+				kpibsc.upload_xlsx(
 					"kpibsc.kpibsc.services.spreadsheets.upload_targets",
 					{ scorecard: frm.doc.name },
 					(result) => {
@@ -38,22 +38,3 @@ frappe.ui.form.on("KPI Scorecard", {
 		);
 	},
 });
-
-// Ask for an .xlsx, then call `method` with its File URL: the server saves all of it or, naming
-// each bad cell, none of it.
-function kpibsc_upload_xlsx(method, args, done) {
-	new frappe.ui.FileUploader({
-		allow_multiple: false,
-		make_attachments_public: false,
-		restrictions: { allowed_file_types: [".xlsx"] },
-		on_success(file) {
-			frappe.call({
-				method,
-				args: { ...args, file_url: file.file_url },
-				freeze: true,
-				freeze_message: __("Checking every cell…"),
-				callback: (r) => r.message && done(r.message),
-			});
-		},
-	});
-}
