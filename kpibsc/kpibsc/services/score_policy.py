@@ -196,6 +196,8 @@ def score_with_policies(
 	achievement as shown (the policy's floor, not its cap) and the scale's name."""
 	scorecards = np.asarray(scorecards, dtype=object)
 	size = len(scorecards)
+	# a scorecard without a resolved policy (gone since it was read) scores on the default
+	policies = {**dict.fromkeys(set(scorecards) - set(policies), ScorePolicy()), **policies}
 	parts = []
 	for policy, names in grouped(policies).items():
 		mask = np.isin(scorecards, names)
@@ -222,6 +224,7 @@ def status_of_scores(
 	scorecards = np.asarray(scorecards, dtype=object)
 	status = np.full(len(scores), None, dtype=object)
 	above = np.zeros(len(scores), dtype=bool)
+	policies = {**dict.fromkeys(set(scorecards) - set(policies), ScorePolicy()), **policies}
 	for policy, names in grouped(policies).items():
 		mask = np.isin(scorecards, names)
 		status[mask] = np.asarray(

@@ -5,6 +5,8 @@ One company scorecard with four Higher is Better KPIs, each 1,200 a year (100 a 
 weight), January actuals 60, 72, 96 and 130. Expected scores are worked out by hand in each test.
 """
 
+import numpy as np
+
 import frappe
 
 from erpnext.setup.doctype.employee.test_employee import make_employee
@@ -15,7 +17,7 @@ from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.home import latest_scores
 from kpibsc.kpibsc.services.reviews import kpi_scores
-from kpibsc.kpibsc.services.score_policy import ScorePolicyError
+from kpibsc.kpibsc.services.score_policy import ScorePolicyError, score_with_policies, status_of_scores
 from kpibsc.tests.factories import KPITestCase, make_company, make_kpi, scorecard_doc, user_with_roles
 
 COMPANY = "_Test KPI Policy Company"
@@ -272,3 +274,19 @@ class TestScorePolicy(KPITestCase):
 		# the review's KPI score: 3.6 of 5 is 72 on the review's percent scale
 		scores = kpi_scores([employee], ["2025-01-01"], ["2025-01-31"])
 		self.assertAlmostEqual(scores.at[0, "kpi_score"], 72.0, places=6)
+
+	def test_a_scorecard_without_a_resolved_policy_scores_on_the_default(self):
+		columns = {
+			"label": np.array(["K"], dtype=object),
+			"method": np.array(["Higher is Better"], dtype=object),
+			"actual": np.array([72.0]),
+			"target": np.array([100.0]),
+		}
+		scored = score_with_policies(columns, np.array(["deleted meanwhile"], dtype=object), {})
+		# 72% on Percent, Red below 80
+		self.assertEqual(
+			scored[["score", "status", "score_scale"]].values.tolist(), [[72.0, "Red", "Percent"]]
+		)
+		self.assertEqual(
+			status_of_scores(np.array([85.0]), np.array(["gone"], dtype=object), {})[0][0], "Amber"
+		)
