@@ -7,6 +7,7 @@ Each test sets the site's number format itself (rolled back, and the cached defa
 after it): the expected strings are written out by hand."""
 
 import frappe
+from frappe.cache_manager import clear_defaults_cache
 from frappe.utils import getdate
 
 from kpibsc.kpibsc.dashboard import company_score
@@ -14,6 +15,7 @@ from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import add_curre
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
 from kpibsc.kpibsc.report.review_summary.review_summary import percent
+from kpibsc.kpibsc.services.pay import number
 from kpibsc.kpibsc.services.spreadsheets import read_number
 from kpibsc.kpibsc.test_print_formats import pay_run
 from kpibsc.tests.factories import (
@@ -32,9 +34,16 @@ VIETNAMESE = "#.###,##"
 def use_number_format(test, number_format: str):
 	"""The site writes numbers as `number_format` until the test ends."""
 	before = frappe.db.get_default("number_format")
-	frappe.db.set_default("number_format", number_format)  # clears the cached defaults
-	test.addCleanup(frappe.db.set_default, "number_format", before)
+	set_number_format(number_format)
+	test.addCleanup(set_number_format, before)
 	frappe.db.set_value("Currency", "VND", "number_format", "#.###")  # ERPNext's, whole dong
+
+
+def set_number_format(number_format: str | None):
+	frappe.db.set_default("number_format", number_format)
+	# set_default leaves the cache alone when the table already holds the value, as it does
+	# again once a test's rollback undid a change the cache still remembers
+	clear_defaults_cache()
 
 
 class TestSiteNumberFormat(KPITestCase):
@@ -122,6 +131,11 @@ class TestSiteNumberFormat(KPITestCase):
 		)
 		person = next(row for row in rows if row.get("employee") == self.employee)
 		self.assertEqual(person["note"], "Not paid yet: VND 12.345.678 of VND 12.345.678 (Failed pay run)")
+
+	def test_pay_run_notes_write_days_in_the_site_format(self):
+		self.assertEqual([number(23.5), number(18), number(0.25)], ["23,5", "18", "0,25"])
+		use_number_format(self, "#,###.##")
+		self.assertEqual([number(23.5), number(18)], ["23.5", "18"])
 
 	def test_company_score_card(self):
 		company = "_Test KPI Number Format Co"  # rows of a company no other test reads

@@ -14,7 +14,7 @@ import pandas as pd
 import frappe
 from frappe import _
 from frappe.model.base_document import get_controller
-from frappe.utils import date_diff, flt, format_date, getdate, strip_html
+from frappe.utils import date_diff, flt, fmt_money, format_date, getdate, strip_html
 
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.pay import band_lookup, compute_pay
@@ -297,8 +297,10 @@ def pay_options(run, policy) -> dict:
 
 
 def number(value: float) -> str:
-	"""Days as a clerk writes them: 18, 23.5."""
-	return f"{flt(value):g}"
+	"""Days as a clerk writes them, in the site's number format: 18, 23,5 (23.5 on a #,###.##
+	site)."""
+	decimals = len(f"{flt(value):g}".partition(".")[2])
+	return fmt_money(flt(value), decimals)
 
 
 # -- payment days, counted by HRMS ------------------------------------------------------------
