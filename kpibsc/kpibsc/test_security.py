@@ -585,6 +585,16 @@ class TestSecurityOverHTTP(KPITestCase):
 		self.assertRefused(call(HEAD, "GET", path, query={"employee": self.operator}))
 		self.assertEqual(call(HEAD, "GET", path, query={"employee": self.seller}).status, 200)
 
+	def test_enter_actuals_only_on_your_own_scorecard(self):
+		path = method("kpibsc.kpibsc.services.home.enter_actuals")
+		before = frappe.db.count("KPI Measurement", {"scorecard": self.cards[SELLER]})
+		# another department's employee, and the seller's head (who reads the scorecard)
+		for user in (OPERATOR, HEAD):
+			self.assertRefused(call(user, "POST", path, {"scorecard": self.cards[SELLER]}))
+		self.assertEqual(frappe.db.count("KPI Measurement", {"scorecard": self.cards[SELLER]}), before)
+		path = method("kpibsc.kpibsc.page.my_work.my_work.get_home")
+		self.assertRefused(call(SELLER, "GET", path, query={"employee": self.operator}))
+
 	def test_reports_refuse_a_scorecard_the_user_may_not_read(self):
 		for report in ("Balanced Scorecard", "KPI Achievement"):
 			reply = call(
