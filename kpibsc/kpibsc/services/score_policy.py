@@ -13,6 +13,7 @@ import pandas as pd
 
 import frappe
 from frappe import _
+from frappe.utils import cint, flt
 
 from kpibsc.engine import PERCENT, SCALES, ScorePolicy, convert_score, policy_from_settings, score_frame
 from kpibsc.engine.errors import EngineError
@@ -153,14 +154,19 @@ def validate_scorecard_policy(scorecard) -> ScorePolicy:
 def changed_companies(settings) -> set[str]:
 	"""Companies whose policy row was added, removed or changed by this save."""
 	before = settings.get_doc_before_save()
-	old = {
-		row.company: tuple(row.get(f) for f in POLICY_FIELDS)
-		for row in (before.get("score_policies") if before else [])
-	}
-	new = {
-		row.company: tuple(row.get(f) for f in POLICY_FIELDS) for row in settings.get("score_policies") or []
-	}
+	old = {row.company: policy_key(row) for row in (before.get("score_policies") if before else [])}
+	new = {row.company: policy_key(row) for row in settings.get("score_policies") or []}
 	return {company for company in set(old) | set(new) if old.get(company) != new.get(company)}
+
+
+def policy_key(values) -> tuple:
+	"""A row's or scorecard's policy values, typed (a form may send "70" for 70.0)."""
+	return (
+		values.get("score_scale") or "",
+		*(flt(values.get(field)) for field in ("achievement_floor", "achievement_cap")),
+		cint(values.get("allow_above_scale")),
+		*(flt(values.get(field)) for field in ("amber_from", "green_from")),
+	)
 
 
 def scorecards_of(companies) -> list[str]:
@@ -180,10 +186,10 @@ def scorecard_policy_changed(scorecard) -> bool:
 	before = scorecard.get_doc_before_save()
 	if not before:
 		return False
-	if any(scorecard.get(field) != before.get(field) for field in POLICY_FIELDS):
+	if policy_key(scorecard) != policy_key(before):
 		return True
-	caps = {row.name: float(row.get("achievement_cap") or 0) for row in before.get("items") or []}
-	return any(float(row.get("achievement_cap") or 0) != caps.get(row.name, 0.0) for row in scorecard.items)
+	caps = {row.name: flt(row.get("achievement_cap")) for row in before.get("items") or []}
+	return any(flt(row.get("achievement_cap")) != caps.get(row.name, 0.0) for row in scorecard.items)
 
 
 # -- score ------------------------------------------------------------------------------------

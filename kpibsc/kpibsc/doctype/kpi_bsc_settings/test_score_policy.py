@@ -143,6 +143,10 @@ class TestScorePolicy(KPITestCase):
 				"Scorecard": (8.2, "Amber", "0-10", 0),
 			},
 		)
+		# saved again unchanged: nothing to rescore
+		self.jobs.jobs.clear()
+		frappe.get_doc("KPI Scorecard", self.scorecard).save()
+		self.assertEqual(self.recompute_jobs(), [])
 
 	def test_item_cap_and_scores_above_the_scale(self):
 		self.set_company_policy(score_scale="Percent", achievement_cap=120, allow_above_scale=1)
