@@ -1,6 +1,7 @@
 """The shipped KPI library: complete, consistent with the KPI DocType, scorable by the engine."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,83 @@ def test_kpi_scores_with_the_engine(category, kpi):
 	if kpi["scoring_method"] == Method.TARGET_RANGE:
 		target = (kpi["lower"] + kpi["upper"]) / 2
 	assert rule.achievement(target, target) == pytest.approx(1.0)
+
+
+# -- ERPNext Query sources ------------------------------------------------------------------------
+
+# The DocTypes a source may name live in the bench's ERPNext and HRMS (and Frappe) apps; the
+# checks below read their JSON. Set KPIBSC_BENCH_APPS where the bench is elsewhere.
+BENCH_APPS = Path(os.environ.get("KPIBSC_BENCH_APPS", Path.home() / "frappe-bench" / "apps"))
+STANDARD_FIELDS = {
+	"name": "Data",
+	"owner": "Link",
+	"creation": "Datetime",
+	"modified": "Datetime",
+	"docstatus": "Int",
+}
+NUMERIC = {"Int", "Float", "Currency", "Percent", "Duration"}
+SOURCED = [(category, kpi) for category, kpi in KPIS if kpi["data_source"] == "ERPNext Query"]
+
+
+def _doctype(name: str) -> dict | None:
+	folder = name.lower().replace(" ", "_")
+	for app in ("erpnext", "hrms", "frappe"):
+		for path in (BENCH_APPS / app).glob(f"{app}/*/doctype/{folder}/{folder}.json"):
+			return json.loads(path.read_text())
+	return None
+
+
+def test_every_erpnext_query_kpi_has_a_source_and_every_typed_one_a_reason():
+	for _category, kpi in KPIS:
+		if kpi["data_source"] == "ERPNext Query":
+			assert kpi.get("source_doctype"), f"{kpi['kpi_code']}: ERPNext Query without a source"
+			assert kpi["source_aggregate"] in OPTIONS["source_aggregate"], kpi["kpi_code"]
+			assert kpi.get("source_date_field"), kpi["kpi_code"]
+			assert kpi["source_aggregate"] == "Count" or kpi.get("source_field"), kpi["kpi_code"]
+			assert "typed_reason" not in kpi, kpi["kpi_code"]
+		if "typed_reason" in kpi:
+			assert kpi["data_source"] == "Manual" and kpi["typed_reason"].strip(), kpi["kpi_code"]
+			assert not kpi.get("source_doctype"), kpi["kpi_code"]
+	# what ERPNext and HRMS hold: sales, payments, attendance, leave, training, hiring, separations
+	assert {kpi["source_doctype"] for _c, kpi in SOURCED} >= {
+		"Sales Invoice",
+		"Payment Entry",
+		"Attendance",
+		"Leave Application",
+		"Training Event",
+		"Job Offer",
+		"Employee Separation",
+		"Timesheet",
+	}
+
+
+@pytest.mark.skipif(not (BENCH_APPS / "erpnext").is_dir(), reason="no ERPNext/HRMS apps to read")
+@pytest.mark.parametrize("category, kpi", SOURCED, ids=[kpi["kpi_code"] for _c, kpi in SOURCED])
+def test_library_source_names_real_fields(category, kpi):
+	doctype = _doctype(kpi["source_doctype"])
+	assert doctype, f"{kpi['kpi_code']}: no DocType {kpi['source_doctype']}"
+	assert not doctype.get("istable") and not doctype.get("issingle"), kpi["kpi_code"]
+	fields = {field["fieldname"]: field for field in doctype["fields"]}
+
+	def fieldtype(name):
+		if name in STANDARD_FIELDS:
+			return STANDARD_FIELDS[name]
+		assert name in fields, f"{kpi['kpi_code']}: {kpi['source_doctype']} has no field {name}"
+		return fields[name]["fieldtype"]
+
+	if kpi["source_aggregate"] in ("Sum", "Average"):
+		assert fieldtype(kpi["source_field"]) in NUMERIC, kpi["kpi_code"]
+	elif kpi.get("source_field"):
+		fieldtype(kpi["source_field"])
+	assert fieldtype(kpi["source_date_field"]) in ("Date", "Datetime"), kpi["kpi_code"]
+	for key, target in (("source_employee_field", "Employee"), ("source_department_field", "Department")):
+		if kpi.get(key):
+			assert fieldtype(kpi[key]) == "Link" and fields[kpi[key]]["options"] == target, kpi["kpi_code"]
+	filters = json.loads(kpi.get("source_filters") or "{}")
+	assert isinstance(filters, dict), kpi["kpi_code"]
+	for name, value in filters.items():
+		kind = fieldtype(name)
+		if kind == "Select":
+			assert value in fields[name]["options"].split("\n"), f"{kpi['kpi_code']}: {name} = {value}"
+		elif kind == "Check":
+			assert value in (0, 1), kpi["kpi_code"]

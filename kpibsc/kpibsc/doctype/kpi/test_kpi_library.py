@@ -1,7 +1,14 @@
 import frappe
 
 from kpibsc.kpibsc.services.kpi_library import load_kpi_library, read_library
-from kpibsc.tests.factories import KPITestCase
+from kpibsc.tests.factories import (
+	TEST_COMPANY,
+	KPITestCase,
+	make_company,
+	make_department,
+	make_kpi_employee,
+	scorecard_doc,
+)
 
 
 class TestKPILibrary(KPITestCase):
@@ -54,3 +61,41 @@ class TestKPILibrary(KPITestCase):
 		for category, definition in connected:
 			# the checks a KPI Manager's save runs: fields exist in this ERPNext, right types
 			validate_query_source(frappe.get_doc(kpi_record(definition, category, "en")))
+
+	def test_a_library_kpi_fills_from_erpnext(self):
+		"""Loaded as shipped (old copies removed first), a sourced library KPI takes its actual
+		from the HRMS documents it names."""
+		from kpibsc.kpibsc.services.actuals_bulk import fill_actuals
+
+		frappe.db.delete("KPI", {"name": ("in", ["IND-10", "IND-11"])})
+		load_kpi_library(["Individual"], language="en")
+		make_company()
+		employee = make_kpi_employee("kpi.library.ann@example.com", make_department("KPI Library Ops"))
+		frappe.db.set_value("Employee", employee, "date_of_joining", "2020-01-01")
+		card = scorecard_doc(
+			[{"kpi": "IND-11", "weight": 50, "target": 1}, {"kpi": "IND-10", "weight": 50, "target": 2}],
+			scorecard_for="Employee",
+			employee=employee,
+		).insert()
+		for day, status, late in (
+			("2025-01-06", "Absent", 0),
+			("2025-01-07", "Absent", 0),
+			("2025-01-08", "Present", 1),
+			("2025-01-09", "Present", 0),
+			("2025-02-03", "Absent", 0),  # February
+		):
+			frappe.get_doc(
+				{
+					"doctype": "Attendance",
+					"employee": employee,
+					"attendance_date": day,
+					"status": status,
+					"late_entry": late,
+					"company": TEST_COMPANY,
+				}
+			).insert().submit()
+
+		fill_actuals([card.name], period_start="2025-01-01", up_to="2025-01-31")
+		name = frappe.db.get_value("KPI Measurement", {"scorecard": card.name, "period_start": "2025-01-01"})
+		rows = {row.kpi: row.actual_value for row in frappe.get_doc("KPI Measurement", name).items}
+		self.assertEqual(rows, {"IND-11": 2, "IND-10": 1})  # two days absent, one late arrival
