@@ -16,7 +16,20 @@ export_python_type_annotations = True
 
 # Excel in and out (services/spreadsheets.py), kept apart from the doctypes' own scripts
 # kpibsc_xlsx.js (the upload both use) comes first: Frappe joins a DocType's files in order
-doctype_js = {"KPI Scorecard": ["public/js/kpibsc_xlsx.js", "public/js/kpi_scorecard_spreadsheets.js"]}
+doctype_js = {
+	"KPI Scorecard": [
+		"public/js/kpibsc_xlsx.js",
+		"public/js/kpi_scorecard_spreadsheets.js",
+		"public/js/kpi_scorecard_targets.js",  # targets suggested from last period
+		"public/js/kpibsc_percent.js",
+	],
+	# Percent fields as the site writes numbers ("85,5%"): the doctypes that show one read-only
+	# or in a grid
+	**{
+		doctype: "public/js/kpibsc_percent.js"
+		for doctype in ("KPI Result", "KPI", "KPI BSC Settings", "Strategy", "BSC Perspective")
+	},
+}
 doctype_list_js = {
 	"KPI Measurement": ["public/js/kpibsc_xlsx.js", "public/js/kpi_measurement_list_spreadsheets.js"]
 }
