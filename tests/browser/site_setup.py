@@ -64,6 +64,7 @@ def main(site: str, out: str):
 		frappe.flags.mute_emails = True
 		from kpibsc import demo
 
+		vietnamese_number_format()
 		demo.setup()
 		frappe.db.commit()
 		make_extra_employees()
@@ -80,6 +81,14 @@ def main(site: str, out: str):
 		print(f"tier-3 site {site} ready: {len(PEOPLE)} users, facts in {out}")
 	finally:
 		frappe.destroy()
+
+
+def vietnamese_number_format():
+	"""Every flow sees numbers as Vietnam writes them, 1.234,5 (what the setup wizard picks for
+	Vietnam, set here so no flow depends on it); VND keeps its own format, #.### (no decimals)."""
+	frappe.db.set_single_value("System Settings", "number_format", "#.###,##")
+	frappe.db.set_default("number_format", "#.###,##")
+	frappe.db.commit()
 
 
 def make_extra_employees():

@@ -80,11 +80,44 @@ def test_employee_corrects_an_actual_and_saves_again(as_role, info):
 	desk = as_role("employee")
 	desk.go("Form", "KPI Measurement", made["measurement"])
 	rows = {row["kpi"]: row["idx"] for row in desk.doc()["items"]}
+	# stored as plain numbers, shown as the site writes them, in the cell and while editing
+	assert actual_cell(desk, rows["SAL-01"]) == "2.150.000.000"
+	assert actual_cell(desk, rows["SAL-07"]) == "96,5"
+	assert actual_input(desk, rows["CO-09"]) == "87,5"
+	desk.grid_type("items", rows["CO-09"], "actual", "1.234,5")
+	desk.save()
+	stored = {row["kpi"]: row for row in desk.doc()["items"]}
+	assert (stored["CO-09"]["actual"], stored["CO-09"]["actual_value"]) == ("1234.5", 1234.5), stored["CO-09"]
+	assert actual_cell(desk, rows["CO-09"]) == "1.234,5"
 	desk.grid_type("items", rows["CO-09"], "actual", "88,5")
 	message = desk.save()
 	stored = {row["kpi"]: row["actual_value"] for row in desk.doc()["items"]}
 	assert stored["CO-09"] == pytest.approx(88.5)
 	assert not message, f"saving the corrected actuals said: {message}"
+
+
+def actual_cell(desk, idx: int) -> str:
+	"""What the Actual column of the measurement's row shows."""
+	cell = desk.page.locator(
+		".page-container:visible .frappe-control[data-fieldname='items'] .grid-body "
+		f".grid-row[data-idx='{idx}'] .data-row .grid-static-col[data-fieldname='actual'] .static-area"
+	)
+	return cell.inner_text().strip()
+
+
+def actual_input(desk, idx: int) -> str:
+	"""What the Actual box of the row holds once clicked to edit it."""
+	cell = desk.page.locator(
+		".page-container:visible .frappe-control[data-fieldname='items'] .grid-body "
+		f".grid-row[data-idx='{idx}'] .data-row .grid-static-col[data-fieldname='actual']"
+	)
+	cell.click()
+	box = cell.locator("input").first
+	box.wait_for()
+	value = box.input_value()
+	box.evaluate("el => el.blur()")
+	desk.wait_idle()
+	return value
 
 
 def bsc_rows(desk, scorecard: str, period_start: str) -> list[dict]:

@@ -63,6 +63,13 @@ def test_hr_runs_kpi_pay_for_sales(as_role, info):
 	salaries = desk.page.evaluate("() => cur_list.data.length")
 	assert salaries >= 5, f"pay run {name} made {salaries} additional salaries"
 
+	# the list writes the run's total in whole dong, in the site's format: VND 224.800.000
+	total = desk.doc()["total"]
+	desk.go("List", "KPI Pay Run")
+	row = desk.page.locator(f".page-container:visible .list-row-container:has([data-name='{name}'])")
+	shown = row.locator(".list-row-col").filter(has_text="VND").first.inner_text().strip()
+	assert shown == "VND " + f"{round(total):,}".replace(",", "."), (shown, total)
+
 	desk.open_report(
 		"KPI Pay Register",
 		{"company": info["company"], "from_date": f"{year}-07-01", "to_date": f"{year}-07-31"},
