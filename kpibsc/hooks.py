@@ -25,10 +25,12 @@ doctype_js = {
 	],
 	# Percent fields as the site writes numbers ("85,5%"): the doctypes that show one read-only
 	# or in a grid
-	**{
-		doctype: "public/js/kpibsc_percent.js"
-		for doctype in ("KPI Result", "KPI", "KPI BSC Settings", "Strategy", "BSC Perspective")
-	},
+	# (spelled out: tests/test_app_metadata.py reads hooks.py as literals)
+	"KPI Result": "public/js/kpibsc_percent.js",
+	"KPI": "public/js/kpibsc_percent.js",
+	"KPI BSC Settings": "public/js/kpibsc_percent.js",
+	"Strategy": "public/js/kpibsc_percent.js",
+	"BSC Perspective": "public/js/kpibsc_percent.js",
 }
 doctype_list_js = {
 	"KPI Measurement": ["public/js/kpibsc_xlsx.js", "public/js/kpi_measurement_list_spreadsheets.js"]
