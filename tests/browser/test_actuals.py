@@ -65,12 +65,10 @@ def test_employee_enters_actuals_in_vietnamese_format(as_role, info):
 	assert stored["SAL-01"]["comment"] == "Hợp đồng lớn với khách hàng ở Hà Nội"
 	made["measurement"] = doc["name"]
 
-	# nobody approves their own numbers: the server refuses the employee's submit
-	submit = desk.page.locator(".page-container:visible .page-head .primary-action")
-	if submit.is_visible() and submit.inner_text().strip() == "Submit":
-		with desk.refusal_expected("approving their own measurement"):
-			submit.click()
-			desk.confirm_yes()
+	# nobody approves their own numbers: the form offers Send for Approval, never Submit
+	# (which the server would refuse: test_security.py)
+	primary = desk.page.locator(".page-container:visible .page-head .primary-action")
+	assert primary.inner_text().strip() == "Send for Approval", primary.inner_text()
 	assert desk.page.evaluate("() => cur_frm.doc.docstatus") == 0
 
 
