@@ -13,6 +13,7 @@ from kpibsc.kpibsc.services.home import (
 	enter_actuals,
 	home_sections,
 )
+from kpibsc.kpibsc.test_host_hooks import counted_queries
 from kpibsc.tests.factories import (
 	TEST_COMPANY,
 	KPITestCase,
@@ -277,3 +278,28 @@ class TestHome(KPITestCase):
 		sections = self.sections("kpi.home.hrstaff@example.com")
 		self.assertEqual(set(sections), {"mine", "reviews", "pay_runs"})
 		self.assertEqual(sections["mine"], {"employee": staff, "review": None})
+
+	def test_a_bigger_team_costs_no_more_queries(self):
+		def queries() -> int:
+			frappe.set_user(HEAD)
+			with today_is(home, TODAY):
+				home_sections()  # roles and other per-request caches read once
+				with counted_queries() as sent:
+					home_sections()
+			frappe.set_user("Administrator")
+			return len(sent)
+
+		before = queries()
+		for number in range(3):
+			employee = make_kpi_employee(f"kpi.home.more{number}@example.com", self.department)
+			self.cards[employee] = scorecard_doc(
+				[{"kpi": "HM-SALES", "weight": 100, "target": 1200}],
+				scorecard_for="Employee",
+				employee=employee,
+			).insert()
+			self.addCleanup(self.cards.pop, employee)  # the rows go with the rollback
+			self.measurement(employee, JAN, "20").submit()  # Red
+			self.measurement(employee, FEB, "90")  # waiting for approval
+		self.assertEqual(len(self.sections(HEAD)["team"]["red"]), 4)
+		frappe.set_user("Administrator")
+		self.assertEqual(queries(), before)
