@@ -21,6 +21,7 @@ doctype_js = {
 		"public/js/kpibsc_xlsx.js",
 		"public/js/kpi_scorecard_spreadsheets.js",
 		"public/js/kpi_scorecard_targets.js",  # targets suggested from last period
+		"public/js/kpi_scorecard_agreement.js",  # targets proposed and agreed
 		"public/js/kpibsc_percent.js",
 	],
 	# Percent fields as the site writes numbers ("85,5%"): the doctypes that show one read-only

@@ -5,6 +5,7 @@ from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine import normalise_weights
 from kpibsc.kpibsc.permissions import derived_owner, keep_stored_values
+from kpibsc.kpibsc.services import agreement
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows, scorecard_title
 
@@ -37,6 +38,7 @@ class KPIScorecard(Document):
 		self.validate_items_with_engine(kpis)
 		self.validate_score_policy()
 		self.set_phased_targets(kpis)
+		agreement.keep_and_check(self)
 
 	def on_update(self):
 		self.recompute_if_policy_changed()
@@ -218,6 +220,7 @@ class KPIScorecard(Document):
 		from kpibsc.kpibsc.services.scorecards import form_actions
 
 		self.set_onload("actions", form_actions(self))
+		self.set_onload("agreement", agreement.actions(self))
 
 
 @frappe.whitelist()
