@@ -933,13 +933,13 @@ class TestKPIPayRun(KPITestCase):
 		).insert().submit()
 		elsewhere = "_Test KPI Other Company Pay"
 		if not frappe.db.exists("Salary Component", elsewhere):
-			frappe.get_doc(  # accounts only for another company
+			frappe.get_doc(  # accounts only for another company, made here (no site has it)
 				{
 					"doctype": "Salary Component",
 					"salary_component": elsewhere,
 					"salary_component_abbr": "TKOC",
 					"type": "Deduction",
-					"accounts": [{"company": "_Test Company"}],
+					"accounts": [{"company": make_company("_Test KPI Other Company", "_TKOC")}],
 				}
 			).insert()
 		cases = {
