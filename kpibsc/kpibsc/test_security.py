@@ -564,9 +564,14 @@ class TestSecurityOverHTTP(KPITestCase):
 	def test_number_cards_show_only_what_the_user_may_read(self):
 		path = method("kpibsc.kpibsc.dashboard.company_score")
 		filters = frappe.as_json({"company": TEST_COMPANY})
-		self.assertEqual(call(SELLER, "GET", path, query={"filters": filters}).message, 0)
-		self.assertEqual(call(OUTSIDER, "GET", path, query={"filters": filters}).message, 0)
-		self.assertEqual(call(MANAGER, "GET", path, query={"filters": filters}).message, 88.5)
+
+		# the card's text, in the site's number format ("88,5" on a Vietnamese site)
+		def shown(score):
+			return frappe.format(score, {"fieldtype": "Float", "precision": 1})
+
+		self.assertEqual(call(SELLER, "GET", path, query={"filters": filters}).message, shown(0))
+		self.assertEqual(call(OUTSIDER, "GET", path, query={"filters": filters}).message, shown(0))
+		self.assertEqual(call(MANAGER, "GET", path, query={"filters": filters}).message, shown(88.5))
 		red = method("kpibsc.kpibsc.dashboard.scorecards_in_red")
 		self.assertEqual(call(SELLER, "GET", red, query={"filters": filters}).message, 0)
 		self.assertGreaterEqual(call(MANAGER, "GET", red, query={"filters": filters}).message, 1)
