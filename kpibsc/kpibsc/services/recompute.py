@@ -500,7 +500,10 @@ def with_forecast(frame: pd.DataFrame, scorecards: np.ndarray, policies: dict) -
 	"""Each item's year-end forecast as it stood at every period (the engine's `forecast`, on
 	the frame already read), scored against the full target with the scorecard's policy, and
 	At Risk where it falls below Amber while the period's status is still Amber or better."""
-	frame = pd.concat([frame, forecast(frame.rename(columns={"key": "item"}))], axis=1)
+	inputs = frame[["key", "period", "aggregation", "actual", "target", "ytd_actual", "ytd_target"]]
+	projected = forecast(inputs.rename(columns={"key": "item"}))
+	for column in ("forecast", "forecast_low", "forecast_high", "forecast_target", "trend"):
+		frame[column] = projected[column].to_numpy()
 	try:
 		scored = score_with_policies(
 			scoring_columns(frame, "forecast", "forecast_target"), scorecards, policies
@@ -520,7 +523,7 @@ def forecast_statuses(colours, current, scorecards, policies: dict) -> np.ndarra
 	colours, current = np.asarray(colours, dtype=object), np.asarray(current, dtype=object)
 	result = np.full(len(current), None, dtype=object)
 	for policy, names in grouped(policies).items():
-		mask = np.isin(scorecards, names)
+		mask = pd.Series(scorecards).isin(names).to_numpy()
 		result[mask] = forecast_status(colours[mask], current[mask], policy.status)
 	return result
 

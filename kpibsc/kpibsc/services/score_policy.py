@@ -206,7 +206,7 @@ def score_with_policies(
 	policies = {**dict.fromkeys(set(scorecards) - set(policies), ScorePolicy()), **policies}
 	parts = []
 	for policy, names in grouped(policies).items():
-		mask = np.isin(scorecards, names)
+		mask = pd.Series(scorecards).isin(names).to_numpy()  # hashed: np.isin on strings is n × m
 		if not mask.any():
 			continue
 		rows = {
@@ -232,7 +232,7 @@ def status_of_scores(
 	above = np.zeros(len(scores), dtype=bool)
 	policies = {**dict.fromkeys(set(scorecards) - set(policies), ScorePolicy()), **policies}
 	for policy, names in grouped(policies).items():
-		mask = np.isin(scorecards, names)
+		mask = pd.Series(scorecards).isin(names).to_numpy()  # hashed: np.isin on strings is n × m
 		status[mask] = np.asarray(
 			policy.status.assign(policy.scale.to_achievement(scores[mask])), dtype=object
 		)
