@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kpibsc.engine.errors import InvalidTargetError, _
-from kpibsc.engine.periods import aggregate
+from kpibsc.engine.periods import add_months, aggregate
 from kpibsc.engine.rounding import round_half_up
 
 MAX_GROWTH_PERCENT = 1000.0
@@ -20,9 +20,7 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 	month_end = calendar.monthrange(end.year, end.month)[1]
 	if start.day == 1 and end.day == month_end:
 		months = (end.year - start.year) * 12 + end.month - start.month + 1
-		index = start.year * 12 + start.month - 1 - months
-		previous_start = date(index // 12, index % 12 + 1, 1)
-		return previous_start, start - timedelta(days=1)
+		return date(*add_months(start.year, start.month, -months), 1), start - timedelta(days=1)
 	length = end - start
 	return start - length - timedelta(days=1), start - timedelta(days=1)
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from kpibsc.engine.errors import PhasingError, choice
+from kpibsc.engine.periods import add_months
 
 
 class ReviewFrequency(StrEnum):
@@ -35,9 +36,7 @@ def next_evaluation(evaluated_on: date, frequency: str | None) -> date | None:
 		return None
 	months, days = REVIEW_STEPS[choice(ReviewFrequency, frequency, PhasingError)]
 	if months:
-		index = evaluated_on.year * 12 + evaluated_on.month - 1 + months
-		year, month = divmod(index, 12)
-		month += 1
+		year, month = add_months(evaluated_on.year, evaluated_on.month, months)
 		last_day = calendar.monthrange(year, month)[1]
 		return date(year, month, min(evaluated_on.day, last_day))
 	return evaluated_on + timedelta(days=days)

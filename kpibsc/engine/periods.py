@@ -82,14 +82,15 @@ def split_periods(start: date, end: date, frequency: Frequency | str) -> list[Pe
 	year, month = start.year, start.month
 	cursor = start
 	while cursor <= end:
-		year, month = _add_months(year, month, step)
+		year, month = add_months(year, month, step)
 		next_start = date(year, month, 1)
 		periods.append(Period(cursor, min(next_start - timedelta(days=1), end)))
 		cursor = next_start
 	return periods
 
 
-def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+def add_months(year: int, month: int, months: int) -> tuple[int, int]:
+	"""(year, month) `months` calendar months on (or back, when negative)."""
 	index = year * 12 + (month - 1) + months
 	return index // 12, index % 12 + 1
 

@@ -10,6 +10,7 @@ from frappe.desk.form.assign_to import add as assign
 from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import now_datetime
 
+from kpibsc.kpibsc.permissions import keep_stored_values
 from kpibsc.kpibsc.services.reminders import languages
 
 AGREEMENT_FIELDS = (
@@ -40,9 +41,8 @@ def actions(doc) -> dict[str, bool]:
 def keep_and_check(doc):
 	"""From KPIScorecard.validate: the agreement fields are the server's; a changed target or
 	weight withdraws a proposal or agreement; activation waits for agreement when required."""
+	keep_stored_values(doc, AGREEMENT_FIELDS)
 	before = None if doc.is_new() else doc.get_doc_before_save()
-	for fieldname in AGREEMENT_FIELDS:
-		doc.set(fieldname, before.get(fieldname) if before else None)
 	if before and doc.agreement_status and targets_changed(before, doc):
 		doc.agreement_status = None
 		doc.add_comment("Info", _("Targets changed after they were proposed: propose them again."))

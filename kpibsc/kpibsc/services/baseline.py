@@ -11,20 +11,15 @@ from frappe import _
 from frappe.utils import add_days, date_diff, flt, format_date, getdate
 
 from kpibsc.engine import Method
-from kpibsc.engine.baseline import previous_period as baseline_period
-from kpibsc.engine.baseline import suggest_target
+from kpibsc.engine.baseline import previous_period, suggest_target
 from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 
-def previous_period(from_date, to_date) -> tuple:
-	return baseline_period(getdate(from_date), getdate(to_date))
-
-
-def previous_actuals(doc, kpis: list[str]) -> dict[str, list[float | None]]:
+def previous_actuals(doc, kpis: list[str], start, end) -> dict[str, list[float | None]]:
 	"""KPI -> the owner's actual of each period of the previous period (None where the period
-	was not reported), from the stored KPI Results of the owner's scorecards (one query)."""
-	start, end = previous_period(doc.from_date, doc.to_date)
+	was not reported), from the stored KPI Results of the owner's scorecards between `start`
+	and `end` (one query)."""
 	scorecard = frappe.qb.DocType("KPI Scorecard")
 	result = frappe.qb.DocType("KPI Result")
 	owner = (scorecard.scorecard_for == doc.scorecard_for) & (scorecard.company == doc.company)
@@ -72,7 +67,8 @@ def direction(item, kpi) -> bool | None:
 def suggestions(doc, growth_percent: float) -> list[dict]:
 	"""One suggestion per item of `doc`, with its basis in words."""
 	kpis = [item.kpi for item in doc.items]
-	history = previous_actuals(doc, kpis)
+	start, end = previous_period(getdate(doc.from_date), getdate(doc.to_date))
+	history = previous_actuals(doc, kpis, start, end)
 	definitions = {
 		row.name: row
 		for row in frappe.get_all(
@@ -81,7 +77,6 @@ def suggestions(doc, growth_percent: float) -> list[dict]:
 			fields=["name", "scoring_method", "step_direction", "whole_numbers", "aggregation"],
 		)
 	}
-	start, end = previous_period(doc.from_date, doc.to_date)
 	found = []
 	for item in doc.items:
 		kpi = definitions[item.kpi]

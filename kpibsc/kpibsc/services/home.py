@@ -26,6 +26,7 @@ from kpibsc.kpibsc.permissions import (
 	is_review_hr,
 )
 from kpibsc.kpibsc.services.score_policy import scale_text
+from kpibsc.kpibsc.services.work import current_scorecards
 
 OPEN_CYCLE_STATUSES = ("Draft", "In Progress")
 PAY_RUN_STATUS_ORDER = ("Failed", "Queued", "Draft", "Submitted", "Cancelled")
@@ -61,17 +62,10 @@ def home_sections(user: str | None = None) -> dict:
 
 def current_scorecard(employee: str) -> frappe._dict | None:
 	"""The employee's open scorecard covering today (the latest one, should two overlap)."""
-	on = getdate()
-	rows = frappe.get_all(
-		"KPI Scorecard",
-		filters={
-			"employee": employee,
-			"scorecard_for": "Employee",
-			"status": ("!=", "Closed"),
-			"from_date": ("<=", on),
-			"to_date": (">=", on),
-		},
-		fields=["name", "title", "from_date", "to_date"],
+	rows = current_scorecards(
+		employee,
+		getdate(),
+		fields=("name", "title", "from_date", "to_date"),
 		order_by="from_date desc, name desc",
 		limit=1,
 	)

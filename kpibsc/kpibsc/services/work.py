@@ -593,17 +593,7 @@ def get_my_work(employee: str | None = None) -> dict:
 		"Employee", employee, ["name", "employee_name", "user_id", "department", "company"], as_dict=True
 	)
 	on = getdate()
-	scorecards = frappe.get_all(
-		"KPI Scorecard",
-		filters={
-			"employee": employee,
-			"scorecard_for": "Employee",
-			"status": ("!=", "Closed"),
-			"from_date": ("<=", on),
-			"to_date": (">=", on),
-		},
-		pluck="name",
-	)
+	scorecards = [row.name for row in current_scorecards(employee, on)]
 	items = current_items(scorecards, on)
 	or_filters = {"kpi_scorecard": ("in", scorecards)} if scorecards else {}
 	if details.user_id:
@@ -621,6 +611,23 @@ def get_my_work(employee: str | None = None) -> dict:
 		"groups": group_by_objective(tasks),
 		"overdue": [task for task in tasks if task.overdue],
 	}
+
+
+def current_scorecards(employee: str, on, fields=("name",), **options) -> list:
+	"""The employee's open scorecards covering the day `on` (My Work, and the home's own
+	scorecard, which takes the latest one)."""
+	return frappe.get_all(
+		"KPI Scorecard",
+		filters={
+			"employee": employee,
+			"scorecard_for": "Employee",
+			"status": ("!=", "Closed"),
+			"from_date": ("<=", on),
+			"to_date": (">=", on),
+		},
+		fields=list(fields),
+		**options,
+	)
 
 
 def current_items(scorecards: list[str], on) -> list[dict]:
