@@ -14,6 +14,7 @@ from kpibsc.tests.factories import (
 	scorecard_doc,
 	user_with_roles,
 )
+from kpibsc.tests.http import call
 
 COMPANY = "_Test KPI Bulk Company"
 JANUARY = "2025-01-01"
@@ -313,6 +314,20 @@ class TestActualsInBulk(KPITestCase):
 
 	def test_only_a_kpi_manager_fills_every_scorecard(self):
 		self.make_documents()
+		# over HTTP: an employee and a department head's KPI User are refused, a GET too, and
+		# nothing is queued or written
+		path = "/api/method/kpibsc.kpibsc.services.actuals_bulk.fill_period_actuals"
+		payload = {"period_start": JANUARY, "company": COMPANY}
+		before = actuals(self.cards)
+		for user in (
+			user_with_roles("kpi.bulk.employee@example.com", "Employee"),
+			user_with_roles("kpi.bulk.head@example.com", "Employee", "KPI User"),
+		):
+			self.assertEqual(call(user, "POST", path, payload).status, 403, user)
+		manager = user_with_roles("kpi.bulk.manager@example.com", "KPI Manager")
+		self.assertEqual(call(manager, "GET", path, query=payload).status, 403)
+		self.assertNotIn("run_fill_job", self.jobs.methods())
+		self.assertEqual(actuals(self.cards), before)
 		frappe.set_user(user_with_roles("kpi.bulk.employee@example.com", "Employee"))
 		self.assertRaises(frappe.PermissionError, fill_period_actuals, JANUARY, COMPANY)
 		frappe.set_user(user_with_roles("kpi.bulk.manager@example.com", "KPI Manager"))

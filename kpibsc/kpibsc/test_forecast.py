@@ -17,7 +17,9 @@ from kpibsc.tests.factories import (
 	make_kpi_employee,
 	scorecard_doc,
 	today_is,
+	user_with_roles,
 )
+from kpibsc.tests.http import call
 
 HEAD = "kpi.forecast.head@example.com"
 SELLER = "kpi.forecast.seller@example.com"
@@ -170,8 +172,14 @@ class TestForecast(KPITestCase):
 
 	def test_kpis_at_risk_card(self):
 		before = kpis_at_risk({"company": TEST_COMPANY})  # the company may hold others' results
+		# a KPI User of no department, over HTTP: the card counts only rows they may read
+		outsider = user_with_roles("kpi.forecast.outsider@example.com", "Employee", "KPI User")
+		path = "/api/method/kpibsc.kpibsc.dashboard.kpis_at_risk"
+		filters = {"filters": frappe.as_json({"company": TEST_COMPANY})}
+		outsider_before = call(outsider, "GET", path, query=filters).message
 		self.first_quarter()
 		self.assertEqual(kpis_at_risk({"company": TEST_COMPANY}) - before, 1)
+		self.assertEqual(call(outsider, "GET", path, query=filters).message, outsider_before)
 
 	def test_my_work_shows_the_forecast(self):
 		self.first_quarter()

@@ -45,7 +45,7 @@ IN_LIST_LIMIT = 500  # scorecards named in SQL; more are matched in pandas
 # -- entry points -----------------------------------------------------------------------------
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def fill_period_actuals(period_start: str, company: str | None = None) -> dict:
 	"""A KPI Manager's button: fill every open scorecard's measurement of the period
 	starting on `period_start` (of one company, or all) from ERPNext, in the background."""
