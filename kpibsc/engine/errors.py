@@ -72,6 +72,10 @@ class PayError(EngineError):
 	pass
 
 
+class VersionDateError(EngineError):
+	pass
+
+
 def choice(enum_type, value, error_type: type[EngineError] = EngineError):
 	"""`enum_type(value)`, or the engine's own error naming the allowed values."""
 	try:
