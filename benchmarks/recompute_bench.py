@@ -24,11 +24,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cascade_bench import bench_employees, company_scorecard, ensure_company, ensure_employees, measure
 
 
-def approved_measurements(scorecards: list[str], seed: int = 11):
-	"""One submitted measurement per scorecard and period, actuals around the target."""
+def approved_measurements(scorecards: list[str], seed: int = 11, chunk: int = 1000):
+	"""One submitted measurement per scorecard and period, actuals around the target; written
+	`chunk` scorecards at a time, so 20,000 scorecards (2.4 million rows) never sit in memory
+	as Python rows at once."""
+	rng = np.random.default_rng(seed)
+	measurements = items = 0
+	for start in range(0, len(scorecards), chunk):
+		made, rows = chunk_of_measurements(scorecards[start : start + chunk], rng, measurements)
+		measurements, items = measurements + made, items + rows
+	return measurements, items
+
+
+def chunk_of_measurements(scorecards: list[str], rng, numbered: int) -> tuple[int, int]:
 	from kpibsc.kpibsc.services.bulk import insert_rows
 
-	rng = np.random.default_rng(seed)
 	targets = frappe.get_all(
 		"KPI Scorecard Target",
 		filters={"parent": ("in", scorecards)},
@@ -41,7 +51,7 @@ def approved_measurements(scorecards: list[str], seed: int = 11):
 		key = (row.parent, row.period_start)
 		if key not in measurements:
 			measurements[key] = frappe._dict(
-				name=f"BENCH-M-{len(measurements):07d}",
+				name=f"BENCH-M-{numbered + len(measurements):07d}",
 				scorecard=row.parent,
 				period_start=row.period_start,
 				period_end=row.period_end,
@@ -54,7 +64,7 @@ def approved_measurements(scorecards: list[str], seed: int = 11):
 		value = float(row.target * rng.normal(1.0, 0.15)) if reported else 0.0
 		items.append(
 			frappe._dict(
-				name=frappe.generate_hash(length=12),
+				name=frappe.generate_hash(length=16),
 				parent=measurements[key].name,
 				parenttype="KPI Measurement",
 				parentfield="items",

@@ -32,10 +32,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recompute_bench import measured_employee_scorecards
 
 WORKER = """
+import resource
 import sys
+import time
 import frappe
 from rq import Queue, Worker
 from frappe.utils.background_jobs import get_redis_conn
+from kpibsc.kpibsc.services import recompute
+
+original = recompute.run_recompute_job
+
+
+def memory_kb(field):
+	with open("/proc/self/status") as status:
+		return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+def measured(*args, **kwargs):
+	# runs in the work horse (a fork of this worker, one per job): the job's statements on its
+	# own connection, CPU, and the horse's peak resident memory (VmHWM; it starts from the
+	# worker's own resident size, which the fork shares)
+	questions = lambda: int(frappe.db.sql("show session status like 'Questions'")[0][1])
+	before, rss_before = questions(), memory_kb("VmRSS")
+	cpu, started = time.process_time(), time.perf_counter()
+	result = original(*args, **kwargs)
+	return dict(
+		result,
+		queries=questions() - before - 1,
+		s=round(time.perf_counter() - started, 2),
+		cpu_s=round(time.process_time() - cpu, 2),
+		rss_start_mb=round(rss_before / 1024),
+		peak_rss_mb=round(memory_kb("VmHWM") / 1024),
+	)
+
+
+recompute.run_recompute_job = measured
 with frappe.init_site():
 	connection = get_redis_conn()
 Worker([Queue(sys.argv[1], connection=connection)], connection=connection).work(
@@ -48,9 +79,9 @@ def commit():
 	frappe.db.commit()  # nosemgrep: workers read committed rows only
 
 
-def run_with_workers(job_ids: list[str], workers: int) -> tuple[float, list[float]]:
+def run_with_workers(job_ids: list[str], workers: int) -> tuple[float, list[dict]]:
 	"""Move the queued jobs to a private queue and let `workers` burst workers share it:
-	the wall time, and each job's own time (from its start to its end in the work horse)."""
+	the wall time, and what each job measured of itself in the work horse (see WORKER)."""
 	from rq import Queue
 	from rq.job import Job
 
@@ -73,9 +104,7 @@ def run_with_workers(job_ids: list[str], workers: int) -> tuple[float, list[floa
 	seconds = time.perf_counter() - started
 	jobs = [Job.fetch(create_job_id(job_id), connection=connection) for job_id in job_ids]
 	failed = [job.id for job in jobs if job.get_status() != "finished"]
-	job_seconds = [
-		round((job.ended_at - job.started_at).total_seconds(), 1) if job.ended_at else None for job in jobs
-	]
+	job_figures = [job.return_value() or {} for job in jobs]
 	for job in jobs:
 		job.delete()
 	for registry in (private.finished_job_registry, private.failed_job_registry):
@@ -83,19 +112,62 @@ def run_with_workers(job_ids: list[str], workers: int) -> tuple[float, list[floa
 	private.delete(delete_jobs=False)
 	if failed:
 		raise RuntimeError(f"jobs failed: {failed}")
-	return seconds, job_seconds
+	return seconds, job_figures
 
 
-def delete_made(company: str, children: list[str]):
-	scorecards = [company, *children]
-	measurements = frappe.get_all("KPI Measurement", filters={"scorecard": ("in", scorecards)}, pluck="name")
-	frappe.db.delete("KPI Measurement Item", {"parent": ("in", measurements)})
-	frappe.db.delete("KPI Measurement", {"name": ("in", measurements)})
-	frappe.db.delete("KPI Result", {"scorecard": ("in", scorecards)})
-	for child in ("KPI Scorecard Item", "KPI Scorecard Target"):
-		frappe.db.delete(child, {"parent": ("in", scorecards)})
-	frappe.db.delete("KPI Scorecard", {"name": ("in", scorecards)})
+def existing_setup(employees: int, year: int):
+	"""The committed company scorecard of an earlier `--keep` run and its children, if it has
+	at least `employees` of them: a 20,000-employee setup takes longer than a run."""
+	from cascade_bench import COMPANY
+
+	for company in frappe.get_all(
+		"KPI Scorecard",
+		filters={"scorecard_for": "Company", "company": COMPANY, "from_date": f"{year}-01-01"},
+		pluck="name",
+	):
+		children = frappe.get_all("KPI Scorecard", filters={"parent_scorecard": company}, pluck="name")
+		if len(children) >= employees:
+			return frappe.get_doc("KPI Scorecard", company), children
+	return None, None
+
+
+def delete_made(company: str):
+	"""The company scorecard, its children and what hangs on them, by joins (an IN list of
+	240,000 measurement names at 20,000 employees would be a statement of megabytes)."""
+	family = "(s.name = %(company)s or s.parent_scorecard = %(company)s)"
+	values = {"company": company}
+	frappe.db.sql(
+		"delete mi from `tabKPI Measurement Item` mi join `tabKPI Measurement` m on m.name = mi.parent "
+		f"join `tabKPI Scorecard` s on s.name = m.scorecard where {family}",
+		values,
+	)
+	for doctype, column in (
+		("KPI Measurement", "scorecard"),
+		("KPI Result", "scorecard"),
+		("KPI Scorecard Target", "parent"),
+		("KPI Scorecard Item", "parent"),
+	):
+		frappe.db.sql(
+			f"delete t from `tab{doctype}` t join `tabKPI Scorecard` s on s.name = t.{column} where {family}",
+			values,
+		)
+	frappe.db.sql("delete from `tabKPI Scorecard` where parent_scorecard = %(company)s", values)
+	frappe.db.sql("delete from `tabKPI Scorecard` where name = %(company)s", values)
 	commit()
+
+
+def summary(figures: list[dict]) -> dict:
+	"""The batch jobs' totals and the last job's (the company scorecard's) own figures."""
+	batches = figures[:-1]
+	return {
+		"batch_jobs": len(batches),
+		"batch_s_median": sorted(job.get("s", 0) for job in batches)[len(batches) // 2] if batches else None,
+		"batch_s_sum": round(sum(job.get("s", 0) for job in batches), 1),
+		"batch_peak_rss_mb_max": max((job.get("peak_rss_mb", 0) for job in batches), default=None),
+		"queries": sum(job.get("queries", 0) for job in figures),
+		"results_written": sum(job.get("results", 0) for job in figures),
+		"last_job": figures[-1] if figures else None,
+	}
 
 
 def main():
@@ -105,6 +177,10 @@ def main():
 	parser.add_argument("--batch", type=int, default=250)
 	parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
 	parser.add_argument("--year", type=int, default=2035)
+	parser.add_argument(
+		"--keep", action="store_true", help="keep the setup committed for the next run, and reuse one found"
+	)
+	parser.add_argument("--jobs-out", help="write every job's own figures (JSON) here")
 	arguments = parser.parse_args()
 	frappe.init(site=arguments.site, sites_path=".")
 	frappe.connect()
@@ -113,31 +189,50 @@ def main():
 
 	frappe.local.conf.kpibsc_recompute_batch_size = arguments.batch
 	started = time.perf_counter()
-	company, children, measurements, items = measured_employee_scorecards(arguments.employees, arguments.year)
+	company, children = (
+		existing_setup(arguments.employees, arguments.year) if arguments.keep else (None, None)
+	)
+	if company:
+		measurements = items = None  # made by the earlier run
+	else:
+		company, children, measurements, items = measured_employee_scorecards(
+			arguments.employees, arguments.year
+		)
 	commit()
 	setup_s = time.perf_counter() - started
+	print(json.dumps({"setup_s": round(setup_s, 1), "employees": len(children)}), flush=True)
+	all_jobs = []
 	runs = []
 	try:
 		for workers in arguments.workers:
 			job_ids = recompute.enqueue_batches(children)
 			commit()  # queues them
-			seconds, job_seconds = run_with_workers(job_ids, workers)
+			load_before = os.getloadavg()[0]
+			seconds, job_figures = run_with_workers(job_ids, workers)
 			frappe.db.rollback()
-			results = frappe.db.count("KPI Result", {"scorecard": ("in", [*children, company.name])})
+			results = frappe.db.sql(
+				"select count(*) from `tabKPI Result` r join `tabKPI Scorecard` s on s.name = r.scorecard "
+				"where s.name = %(company)s or s.parent_scorecard = %(company)s",
+				{"company": company.name},
+			)[0][0]
 			runs.append(
 				{
 					"workers": workers,
 					"jobs": len(job_ids),
 					"s": round(seconds, 1),
-					"job_s": job_seconds,
 					"results": results,
-					"load_average": os.getloadavg()[0],
+					**summary(job_figures),
+					"load_average": [load_before, os.getloadavg()[0]],
 				}
 			)
+			all_jobs.append({"workers": workers, "jobs": job_figures})
 			print(json.dumps(runs[-1]), flush=True)
 	finally:
 		frappe.db.rollback()
-		delete_made(company.name, children)
+		if arguments.jobs_out:
+			Path(arguments.jobs_out).write_text(json.dumps(all_jobs, indent=1))
+		if not arguments.keep:
+			delete_made(company.name)
 		frappe.destroy()
 	print(
 		json.dumps(
