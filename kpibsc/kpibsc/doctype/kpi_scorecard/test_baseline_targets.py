@@ -98,3 +98,96 @@ class TestBaselineTargets(KPITestCase):
 			)
 		)
 		self.assertEqual(targets, {REVENUE: 1200, DEFECTS: 30})
+
+
+CUSTOMERS, MARGIN = "_T-SPLIT-CUST", "_T-SPLIT-MARGIN"
+
+
+class TestParentSplitTargets(KPITestCase):
+	"""Suggest from Parent Scorecard: the share the parent's cascade would give this owner,
+	among everyone the parent cascades to, written nowhere until applied."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_company()
+		make_kpi(CUSTOMERS, aggregation="Sum", unit="Customers", whole_numbers=1)
+		make_kpi(MARGIN, aggregation="Average")
+		department = make_department("KPI Split Desk")
+		cls.sellers = [
+			make_kpi_employee(f"kpi.split.seller{number}@example.com", department) for number in (1, 2, 3)
+		]
+		cls.parent = scorecard_doc(
+			[
+				{"kpi": CUSTOMERS, "weight": 70, "target": 100, "cascade_mode": "Split Target"},
+				{"kpi": MARGIN, "weight": 30, "target": 25, "cascade_mode": "Same Target"},
+			],
+			scorecard_for="Department",
+			department=department,
+		).insert()
+		ordered = sorted(cls.sellers)  # the cascade orders employees by ID
+		cls.first, cls.last = ordered[0], ordered[-1]
+		cls.children = {}
+		for employee in (cls.first, cls.last):
+			child = scorecard_doc(
+				[
+					{"kpi": CUSTOMERS, "weight": 70, "target": 1},
+					{"kpi": MARGIN, "weight": 30, "target": 1},
+				],
+				scorecard_for="Employee",
+				employee=employee,
+			).insert()
+			# as the cascade links its children (the field is the server's, not the form's)
+			child.db_set("parent_scorecard", cls.parent.name)
+			cls.children[employee] = child
+
+	def test_split_by_hand(self):
+		# 100 customers among 3 sellers in whole units: 34, 33, 33 (the first in ID order
+		# takes the unit left over); the average margin is not split: 25 each
+		first = {row["kpi"]: row for row in suggestions(self.children[self.first], basis="Parent Split")}
+		last = {row["kpi"]: row for row in suggestions(self.children[self.last], basis="Parent Split")}
+		self.assertEqual((first[CUSTOMERS]["suggested"], last[CUSTOMERS]["suggested"]), (34, 33))
+		self.assertEqual((first[MARGIN]["suggested"], last[MARGIN]["suggested"]), (25, 25))
+		self.assertIn(self.parent.name, first[CUSTOMERS]["basis"])
+		self.assertIn("3", first[CUSTOMERS]["basis"])
+
+	def test_apply_from_the_parent(self):
+		child = self.children[self.last]
+		self.assertEqual(
+			apply_suggested_targets(child.name, 0, [CUSTOMERS, MARGIN], basis="Parent Split"),
+			{"changed": 2},
+		)
+		stored = dict(
+			frappe.get_all(
+				"KPI Scorecard Item", filters={"parent": child.name}, fields=["kpi", "target"], as_list=True
+			)
+		)
+		self.assertEqual(stored, {CUSTOMERS: 33, MARGIN: 25})
+		# the parent and the other child are untouched
+		self.assertEqual(
+			frappe.db.get_value(
+				"KPI Scorecard Item", {"parent": self.parent.name, "kpi": CUSTOMERS}, "target"
+			),
+			100,
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				"KPI Scorecard Item", {"parent": self.children[self.first].name, "kpi": CUSTOMERS}, "target"
+			),
+			1,
+		)
+
+	def test_no_parent_and_bad_basis(self):
+		orphan = scorecard_doc(
+			[{"kpi": CUSTOMERS, "weight": 100, "target": 5}],
+			scorecard_for="Employee",
+			employee=self.sellers[1],
+			from_date=f"{YEAR + 1}-01-01",
+			to_date=f"{YEAR + 1}-12-31",
+		).insert()
+		with self.assertRaisesRegex(frappe.ValidationError, "no parent scorecard"):
+			suggestions(orphan, basis="Parent Split")
+		with self.assertRaises(frappe.ValidationError):
+			suggestions(self.children[self.first], basis="Next Year")
+		with self.assertRaises(frappe.ValidationError):
+			suggestions(self.children[self.first], basis="Parent Split", split_basis="By Mood")
