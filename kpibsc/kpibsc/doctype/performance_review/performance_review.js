@@ -72,3 +72,34 @@ function reopen(frm) {
 		__("Re-open")
 	);
 }
+
+// calibration (#17): the review's moves between bands, for HR (services/calibration.py)
+frappe.ui.form.on("Performance Review", {
+	refresh(frm) {
+		const field = frm.get_field("calibration_html");
+		if (frm.is_new() || !frappe.model.can_read("Performance Review Calibration")) {
+			frm.toggle_display("calibration_html", false);
+			return;
+		}
+		frappe
+			.call("kpibsc.kpibsc.services.calibration.get_history", { review: frm.doc.name })
+			.then(({ message }) => {
+				const esc = frappe.utils.escape_html;
+				frm.toggle_display("calibration_html", message.length > 0);
+				field.$wrapper.html(
+					`<div class="calibration-history"><label class="control-label">${__(
+						"Calibration History"
+					)}</label>${message
+						.map(
+							(row) => `<div class="mb-2" data-calibration="${esc(row.name)}">
+							<div class="text-muted small">${frappe.datetime.str_to_user(row.calibrated_on)} · ${esc(
+								frappe.user.full_name(row.calibrated_by)
+							)} · ${esc(row.from_band || "–")} → <b>${esc(row.to_band)}</b></div>
+							<div>${esc(row.note)}</div>
+						</div>`
+						)
+						.join("")}</div>`
+				);
+			});
+	},
+});

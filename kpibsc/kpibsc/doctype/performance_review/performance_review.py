@@ -8,7 +8,7 @@ from frappe.utils import flt, format_date, getdate
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import check_ratings
 from kpibsc.kpibsc.permissions import is_review_hr, stored_document
-from kpibsc.kpibsc.services import reviews
+from kpibsc.kpibsc.services import calibration, reviews
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 
@@ -54,6 +54,7 @@ class PerformanceReview(Document):
 		self.validate_rating_changes()
 		self.calculate_scores()
 		self.validate_calibration()
+		calibration.check_potential(self)
 
 	def onload(self):
 		self.set_onload("notes", self.visible_notes())
@@ -62,6 +63,9 @@ class PerformanceReview(Document):
 		# frappe.has_permission, not note.has_permission: that one prints "Not allowed" when denied
 		may_add = frappe.has_permission(note.doctype, "create", doc=note)
 		self.set_onload("can_add_note", self.docstatus == 0 and may_add)
+
+	def before_update_after_submit(self):
+		calibration.check_potential(self)  # Potential may be rated after approval, by HR
 
 	def on_submit(self):
 		self.db_set("released", 1)
