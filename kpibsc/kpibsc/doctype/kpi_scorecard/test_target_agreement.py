@@ -3,9 +3,11 @@ employee agrees or asks for changes, each recorded with who and when; with the s
 an agreed scorecard becomes Active, and a changed target needs a new proposal. Only the
 scorecard's own employee answers, over the API too."""
 
+import json
+
 import frappe
 
-from kpibsc.kpibsc.services.agreement import answer_proposal, propose_targets
+from kpibsc.kpibsc.services.agreement import answer_proposal, propose_own_targets, propose_targets
 from kpibsc.tests.factories import (
 	KPITestCase,
 	make_company,
@@ -21,9 +23,12 @@ KPI = "_T-AGREE-REV"
 EMPLOYEE_USER = "kpi.agree.seller@example.com"
 OTHER_USER = "kpi.agree.other@example.com"
 MANAGER = "kpi.agree.manager@example.com"
+HEAD_USER = "kpi.agree.head@example.com"
 
 
-class TestTargetAgreement(KPITestCase):
+class AgreementCase(KPITestCase):
+	"""An employee's draft scorecard, with the setting on."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -32,7 +37,9 @@ class TestTargetAgreement(KPITestCase):
 		department = make_department("KPI Agreement Desk")
 		cls.employee = make_kpi_employee(EMPLOYEE_USER, department)
 		make_kpi_employee(OTHER_USER, department)
-		for user in (EMPLOYEE_USER, OTHER_USER):
+		head = make_kpi_employee(HEAD_USER, department)
+		make_department("KPI Agreement Desk", head=head)
+		for user in (EMPLOYEE_USER, OTHER_USER, HEAD_USER):
 			user_with_roles(user, "Employee", "KPI User")
 		user_with_roles(MANAGER, "KPI Manager")
 
@@ -60,6 +67,8 @@ class TestTargetAgreement(KPITestCase):
 			pluck="description",
 		)
 
+
+class TestTargetAgreement(AgreementCase):
 	def test_proposed_agreed_then_active(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "not agreed"):
 			self.activate()
@@ -139,3 +148,92 @@ class TestTargetAgreement(KPITestCase):
 		frappe.db.set_single_value("KPI BSC Settings", "require_target_agreement", 0)
 		self.activate()
 		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.card.name, "status"), "Active")
+
+
+class TestEmployeeProposesTargets(AgreementCase):
+	"""The reverse direction: the employee proposes their own figures, which wait beside the
+	scorecard until the department head agrees (setting them) or asks for changes."""
+
+	def stored(self, *fields):
+		return frappe.db.get_value("KPI Scorecard", self.card.name, list(fields))
+
+	def target(self):
+		return frappe.db.get_value("KPI Scorecard Item", {"parent": self.card.name, "kpi": KPI}, "target")
+
+	def test_employee_proposes_head_agrees_and_it_is_set(self):
+		frappe.set_user(EMPLOYEE_USER)
+		propose_own_targets(self.card.name, {KPI: 1000}, comment="Thị trường giảm")
+		frappe.set_user("Administrator")
+		self.assertEqual(
+			self.stored("agreement_status", "proposed_by"), ("Proposed by Employee", EMPLOYEE_USER)
+		)
+		self.assertEqual(self.target(), 1200)  # proposed, not set
+		self.assertEqual(len(self.todos(HEAD_USER)), 1)
+		with self.assertRaisesRegex(frappe.ValidationError, "not agreed"):
+			self.activate()
+
+		frappe.set_user(HEAD_USER)
+		answer_proposal(self.card.name, agree=True)
+		frappe.set_user("Administrator")
+		self.assertEqual(self.target(), 1000)
+		self.assertEqual(self.stored("agreement_status", "agreed_by"), ("Agreed", HEAD_USER))
+		phased = frappe.get_all(
+			"KPI Scorecard Target", filters={"parent": self.card.name, "kpi": KPI}, pluck="target"
+		)
+		self.assertAlmostEqual(sum(phased), 1000, 6)  # the scorecard's own save phased it
+		self.assertEqual(self.todos(HEAD_USER), [])
+		self.activate()
+
+	def test_head_asks_for_changes(self):
+		frappe.set_user(EMPLOYEE_USER)
+		propose_own_targets(self.card.name, {KPI: 900})
+		frappe.set_user(HEAD_USER)
+		answer_proposal(self.card.name, agree=False, comment="900 là quá thấp")
+		frappe.set_user("Administrator")
+		self.assertEqual(
+			self.stored("agreement_status", "agreement_comment"), ("Changes Requested", "900 là quá thấp")
+		)
+		self.assertEqual(self.target(), 1200)
+		self.assertIn("900 là quá thấp", self.todos(EMPLOYEE_USER)[0])
+
+	def test_nobody_agrees_to_their_own_nor_proposes_for_another(self):
+		api = "/api/method/kpibsc.kpibsc.services.agreement."
+		reply = call(
+			EMPLOYEE_USER,
+			"POST",
+			api + "propose_own_targets",
+			{"scorecard": self.card.name, "targets": {KPI: "abc"}},
+		)
+		self.assertEqual(reply.status, 417, reply.text)
+		reply = call(
+			EMPLOYEE_USER,
+			"POST",
+			api + "propose_own_targets",
+			{"scorecard": self.card.name, "targets": {"_T-NOT-ON-CARD": 5}},
+		)
+		self.assertEqual(reply.status, 417, reply.text)
+		self.assertEqual(self.stored("agreement_status"), None)
+		reply = call(
+			OTHER_USER,
+			"POST",
+			api + "propose_own_targets",
+			{"scorecard": self.card.name, "targets": {KPI: 1}},
+		)
+		self.assertIn(reply.status, (403, 417), reply.text)
+		self.assertEqual(self.stored("agreement_status"), None)
+
+		frappe.set_user(EMPLOYEE_USER)
+		propose_own_targets(self.card.name, {KPI: 1}, comment="tự đặt")
+		frappe.set_user("Administrator")
+		for user in (EMPLOYEE_USER, OTHER_USER):  # the proposer, and a colleague with no write
+			reply = call(user, "POST", api + "answer_proposal", {"scorecard": self.card.name, "agree": 1})
+			self.assertEqual(reply.status, 403, reply.text)
+		self.assertEqual(self.target(), 1200)
+		self.assertEqual(self.stored("agreement_status"), "Proposed by Employee")
+		# the proposal is the server's: a save cannot change the figures waiting for agreement
+		card = frappe.get_doc("KPI Scorecard", self.card.name)
+		card.employee_proposal = json.dumps({KPI: 5000})
+		card.save()
+		self.assertEqual(
+			frappe.db.get_value("KPI Scorecard", self.card.name, "employee_proposal"), json.dumps({KPI: 1.0})
+		)
