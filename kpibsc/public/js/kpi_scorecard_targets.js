@@ -24,7 +24,9 @@ function kpibsc_suggest_targets(frm, basis) {
 	const method = "kpibsc.kpibsc.services.baseline";
 	const from_parent = basis === "Parent Split";
 	const dialog = new frappe.ui.Dialog({
-		title: from_parent ? __("Suggest Targets from the Parent Scorecard") : __("Suggest Targets from Last Period"),
+		title: from_parent
+			? __("Suggest Targets from the Parent Scorecard")
+			: __("Suggest Targets from Last Period"),
 		size: "large",
 		fields: [
 			{
@@ -89,9 +91,7 @@ function kpibsc_suggest_targets(frm, basis) {
 			})
 			.then((rows) => dialog.fields_dict.suggestions.$wrapper.html(table(rows)));
 	const number = (value) =>
-		value === null || value === undefined
-			? "–"
-			: format_number(value, null, Number.isInteger(value) ? 0 : 2);
+		value === null || value === undefined ? "–" : format_number(value, null, Number.isInteger(value) ? 0 : 2);
 	const table = (rows) => `<table class="table table-bordered table-sm">
 		<thead><tr>
 			<th><input type="checkbox" class="kpibsc-suggest-all" checked
