@@ -136,8 +136,6 @@ def test_frame_takes_each_periods_version_and_keeps_unversioned_kpis():
 	assert result["kpi_upper"].tolist()[4] == 110.0
 	assert np.isnan(result["kpi_lower"].tolist()[0])
 	assert result["kpi_lower"].dtype == float
-	# the input frame is left as it was
-	assert frame["method"].tolist()[2] == "Higher is Better"
 
 
 def test_no_versions_leaves_the_frame_at_version_1():

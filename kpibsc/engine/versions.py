@@ -91,19 +91,21 @@ def with_versions_in_force(frame: pd.DataFrame, versions: pd.DataFrame) -> pd.Da
 	"""`frame` (one row per kpi and period_start, with the KPI's own settings in SPEC_COLUMNS)
 	with each row's settings replaced by those of the version in force at its period_start,
 	and the version's number in `kpi_version` (1 for a KPI without versions). `versions` has
-	kpi, number, effective_from and SPEC_COLUMNS. One pass per versioned KPI, vectorised."""
-	frame = frame.copy()
-	frame["kpi_version"] = 1
-	if versions.empty or frame.empty:
+	kpi, number, effective_from and SPEC_COLUMNS. Changes `frame` in place (the recompute's
+	frame is large) and returns it; one vectorised pass per versioned KPI."""
+	numbers = np.ones(len(frame), dtype=int)
+	versioned = frame["kpi"].isin(versions["kpi"].unique()) if not versions.empty else None
+	if versioned is None or not versioned.any():
+		frame["kpi_version"] = numbers
 		return frame
-	numbers = frame["kpi_version"].to_numpy(dtype=int)
 	columns = {column: frame[column].to_numpy(dtype=object).copy() for column in SPEC_COLUMNS}
-	kpis = frame["kpi"].to_numpy(dtype=object)
 	periods = pd.to_datetime(frame["period_start"]).to_numpy(dtype="datetime64[D]")
+	positions = np.flatnonzero(versioned.to_numpy())
+	rows_by_kpi = pd.Series(positions).groupby(frame["kpi"].to_numpy(dtype=object)[positions]).indices
 	for kpi, rows in versions.groupby("kpi", sort=False):
-		rows_of_kpi = np.flatnonzero(kpis == kpi)
-		if not len(rows_of_kpi):
+		if kpi not in rows_by_kpi:
 			continue
+		rows_of_kpi = positions[rows_by_kpi[kpi]]
 		rows = rows.sort_values(["effective_from", "number"])
 		chosen = numbers_in_force(
 			pd.to_datetime(rows["effective_from"]).to_numpy(dtype="datetime64[D]"), periods[rows_of_kpi]

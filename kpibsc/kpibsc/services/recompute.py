@@ -30,6 +30,7 @@ from frappe.utils.background_jobs import get_job
 
 from kpibsc.engine import forecast, forecast_status, rollup_long, year_to_date
 from kpibsc.engine.errors import EngineError
+from kpibsc.engine.versions import with_versions_in_force
 from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
 from kpibsc.kpibsc.services.reminders import warn_at_risk
@@ -40,6 +41,7 @@ from kpibsc.kpibsc.services.score_policy import (
 	status_of_scores,
 )
 from kpibsc.kpibsc.services.scorecards import get_kpis
+from kpibsc.kpibsc.services.versions import versions_table
 from kpibsc.kpibsc.services.work import task_actuals
 
 BACKGROUND_THRESHOLD = 50
@@ -418,6 +420,8 @@ def read(names: set[str]) -> SimpleNamespace:
 		targets=pd.DataFrame(targets, columns=["scorecard", "kpi", "period_start", "period_end", "target"]),
 		actuals=actuals,
 		kpis=kpis,
+		# each KPI's effective-dated scoring (services/versions.py), two queries
+		versions=versions_table(list(kpis)),
 	)
 
 
@@ -465,6 +469,8 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 		]
 	)
 	frame = frame.merge(kpis, on="kpi", how="left")
+	# a versioned KPI's periods take the scoring in force on their first day
+	frame = with_versions_in_force(frame, data.versions)
 	frame = frame.merge(data.actuals, on=["scorecard", "period_start", "kpi"], how="left")
 	frame["actual"] = frame["actual"].astype(float)
 	frame = add_contributed_actuals(frame, data.scorecards)
@@ -595,6 +601,7 @@ def item_results(frame: pd.DataFrame) -> pd.DataFrame:
 	columns = [
 		"scorecard",
 		"kpi",
+		"kpi_version",
 		"objective",
 		"perspective",
 		"weight",

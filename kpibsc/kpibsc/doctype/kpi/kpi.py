@@ -9,6 +9,7 @@ from kpibsc.engine.rounding import counts_whole_units
 from kpibsc.kpibsc.permissions import keep_stored_values
 from kpibsc.kpibsc.services.actuals import validate_source
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
+from kpibsc.kpibsc.services.versions import guard_kpi_change
 
 SMART_FIELDS = (
 	"desired_outcome",
@@ -27,6 +28,7 @@ class KPI(Document):
 		self.set_whole_numbers()
 		self.validate_bounds()
 		self.validate_scoring_settings()
+		guard_kpi_change(self)
 		validate_source(self)
 		self.set_next_evaluation()
 
