@@ -22,6 +22,7 @@ doctype_js = {
 		"public/js/kpi_scorecard_spreadsheets.js",
 		"public/js/kpi_scorecard_targets.js",  # targets suggested from last period
 		"public/js/kpi_scorecard_agreement.js",  # targets proposed and agreed
+		"public/js/kpi_scorecard_revisions.js",  # targets revised mid-period
 		"public/js/kpibsc_percent.js",
 	],
 	# Percent fields as the site writes numbers ("85,5%"): the doctypes that show one read-only
@@ -80,6 +81,7 @@ permission_query_conditions = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_query_conditions",
 	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_query_conditions",
 	"KPI Result": "kpibsc.kpibsc.permissions.result_query_conditions",
+	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_query_conditions",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_query_conditions",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_query_conditions",
 }
@@ -88,6 +90,7 @@ has_permission = {
 	"KPI Scorecard": "kpibsc.kpibsc.permissions.scorecard_has_permission",
 	"KPI Measurement": "kpibsc.kpibsc.permissions.measurement_has_permission",
 	"KPI Result": "kpibsc.kpibsc.permissions.result_has_permission",
+	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_has_permission",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_has_permission",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_has_permission",
 }

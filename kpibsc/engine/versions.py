@@ -92,29 +92,38 @@ def with_versions_in_force(frame: pd.DataFrame, versions: pd.DataFrame) -> pd.Da
 	with each row's settings replaced by those of the version in force at its period_start,
 	and the version's number in `kpi_version` (1 for a KPI without versions). `versions` has
 	kpi, number, effective_from and SPEC_COLUMNS. Changes `frame` in place (the recompute's
-	frame is large) and returns it; one vectorised pass per versioned KPI."""
+	frame is large) and returns it. One sorted search for the rows of versioned KPIs: each
+	row's key (its KPI's code, its day) is looked up among the versions' (code, effective date)."""
 	numbers = np.ones(len(frame), dtype=int)
-	versioned = frame["kpi"].isin(versions["kpi"].unique()) if not versions.empty else None
-	if versioned is None or not versioned.any():
+	if versions.empty or frame.empty:
 		frame["kpi_version"] = numbers
 		return frame
-	columns = {column: frame[column].to_numpy(dtype=object).copy() for column in SPEC_COLUMNS}
-	periods = pd.to_datetime(frame["period_start"]).to_numpy(dtype="datetime64[D]")
-	positions = np.flatnonzero(versioned.to_numpy())
-	rows_by_kpi = pd.Series(positions).groupby(frame["kpi"].to_numpy(dtype=object)[positions]).indices
-	for kpi, rows in versions.groupby("kpi", sort=False):
-		if kpi not in rows_by_kpi:
-			continue
-		rows_of_kpi = positions[rows_by_kpi[kpi]]
-		rows = rows.sort_values(["effective_from", "number"])
-		chosen = numbers_in_force(
-			pd.to_datetime(rows["effective_from"]).to_numpy(dtype="datetime64[D]"), periods[rows_of_kpi]
+	versions = versions.sort_values(["kpi", "effective_from", "number"]).reset_index(drop=True)
+	codes, names = pd.factorize(versions["kpi"])
+	row_codes = pd.Index(names).get_indexer(frame["kpi"])  # -1: a KPI without versions
+	rows = np.flatnonzero(row_codes >= 0)
+	row_codes = row_codes[rows].astype(np.int64)
+	days = pd.to_datetime(frame["period_start"].iloc[rows]).to_numpy(dtype="datetime64[D]").astype(np.int64)
+	effective = pd.to_datetime(versions["effective_from"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
+	if len(rows):
+		base = min(days.min(), effective.min())
+		span = max(days.max(), effective.max()) - base + 1
+		found = (
+			np.searchsorted(codes * span + (effective - base), row_codes * span + (days - base), side="right")
+			- 1
 		)
-		numbers[rows_of_kpi] = rows["number"].to_numpy(dtype=int)[chosen]
-		for column in SPEC_COLUMNS:
-			columns[column][rows_of_kpi] = rows[column].to_numpy(dtype=object)[chosen]
+		# a day before the KPI's first version (the search lands on the previous KPI's last):
+		# the KPI's first version, version 1
+		first = np.searchsorted(codes, np.arange(len(names)), side="left")
+		own = (found >= 0) & (codes[np.maximum(found, 0)] == row_codes)
+		chosen = np.where(own, found, first[row_codes])
+		numbers[rows] = versions["number"].to_numpy(dtype=int)[chosen]
 	frame["kpi_version"] = numbers
 	for column in SPEC_COLUMNS:
-		values = pd.Series(columns[column], index=frame.index, dtype=object)
-		frame[column] = values.astype(float) if column.startswith("kpi_") else values
+		numeric = column.startswith("kpi_")
+		values = frame[column].to_numpy(dtype=float if numeric else object).copy()
+		if len(rows):
+			source = pd.to_numeric(versions[column], errors="coerce") if numeric else versions[column]
+			values[rows] = source.to_numpy(dtype=float if numeric else object)[chosen]
+		frame[column] = values
 	return frame

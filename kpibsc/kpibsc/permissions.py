@@ -204,6 +204,15 @@ def result_has_permission(doc, ptype: str = "read", user: str | None = None) -> 
 	return _owner_permission(doc, ptype, user, _result_rule)
 
 
+def revision_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return owner_query_conditions("KPI Target Revision", user)
+
+
+def revision_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	# read like the scorecard's results; requested and decided only through services/revisions.py
+	return _owner_permission(doc, ptype, user, _result_rule)
+
+
 def may_change_child_scorecard(level: str, unit, own_only: bool = False) -> bool:
 	"""Whether the user may write the scorecard a cascade makes for `unit` (a department or an
 	employee), by the same rule as scorecard_has_permission. With own_only, only whether the

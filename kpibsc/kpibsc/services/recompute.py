@@ -30,6 +30,7 @@ from frappe.utils.background_jobs import get_job
 
 from kpibsc.engine import forecast, forecast_status, rollup_long, year_to_date
 from kpibsc.engine.errors import EngineError
+from kpibsc.engine.revisions import weights_in_force
 from kpibsc.engine.versions import with_versions_in_force
 from kpibsc.kpibsc.services.bulk import insert_frame
 from kpibsc.kpibsc.services.engine_bridge import step_bands_of, throw_engine_error
@@ -410,6 +411,7 @@ def read(names: set[str]) -> SimpleNamespace:
 		.run()
 	)
 	items = pd.DataFrame(items, columns=list(ITEM_COLUMNS))
+	weight_revisions = read_weight_revisions(names)
 	kpis = get_kpis(list(items["kpi"].unique()))
 	actuals = pd.DataFrame(actuals, columns=["scorecard", "period_start", "kpi", "actual"])
 	if any(kpi.data_source == "Task Based" for kpi in kpis.values()):
@@ -422,7 +424,29 @@ def read(names: set[str]) -> SimpleNamespace:
 		kpis=kpis,
 		# each KPI's effective-dated scoring (services/versions.py), two queries
 		versions=versions_table(list(kpis)),
+		weight_revisions=weight_revisions,
 	)
+
+
+def read_weight_revisions(names: list[str]) -> pd.DataFrame:
+	"""Approved mid-period weight changes (services/revisions.py), in approval order: earlier
+	periods keep the weight a revision replaced (`engine.revisions.weights_in_force`)."""
+	revision = frappe.qb.DocType("KPI Target Revision")
+	row = frappe.qb.DocType("KPI Target Revision Item")
+	rows = (
+		frappe.qb.from_(revision)
+		.join(row)
+		.on(row.parent == revision.name)
+		.select(revision.scorecard, row.kpi, revision.effective_from, row.old_weight, row.new_weight)
+		.where(
+			revision.scorecard.isin(names)
+			& (revision.status == "Approved")
+			& (row.old_weight != row.new_weight)
+		)
+		.orderby(revision.approved_on, revision.name)
+		.run()
+	)
+	return pd.DataFrame(rows, columns=["scorecard", "kpi", "effective_from", "old_weight", "new_weight"])
 
 
 def with_live_task_actuals(actuals: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -451,6 +475,7 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 	if data.targets.empty or data.items.empty:
 		return pd.DataFrame()
 	frame = data.targets.merge(data.items, on=["scorecard", "kpi"], how="inner")
+	frame = with_weights_in_force(frame, data.weight_revisions)
 	kpis = pd.DataFrame(
 		[
 			{
@@ -500,6 +525,19 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 	frame["score_scale"] = period["score_scale"].to_numpy()
 	frame = with_forecast(frame, scorecards, policies)
 	return pd.concat([item_results(frame), rolled_up_results(frame, policies)], ignore_index=True)
+
+
+def with_weights_in_force(frame: pd.DataFrame, revisions: pd.DataFrame) -> pd.DataFrame:
+	"""Each item-period's weight as revised mid-period: `item_weight` keeps the item's own."""
+	frame["item_weight"] = frame["weight"].astype(float)
+	if revisions.empty:
+		return frame
+	item = lambda table: table["scorecard"] + "|" + table["kpi"]  # noqa: E731
+	frame["weight"] = weights_in_force(
+		pd.DataFrame({"item": item(frame), "period": frame["period_start"], "weight": frame["item_weight"]}),
+		revisions.assign(item=item(revisions)),
+	)
+	return frame
 
 
 def with_forecast(frame: pd.DataFrame, scorecards: np.ndarray, policies: dict) -> pd.DataFrame:
@@ -641,7 +679,38 @@ def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 	item_parent = np.where(
 		has_objective, objective_node, np.where(has_perspective, perspective_node, items["scorecard"])
 	)
-	weight = items["weight"].astype(float).to_numpy()
+	rolled = None
+	for periods, weight in weight_sets(frame, items):
+		part = frame if periods is None else frame[periods]
+		tree = rollup_tree(items, weight, objective_node, perspective_node, item_parent)
+		scores = rolled_scores(tree, part)
+		rolled = scores if rolled is None else pd.concat([rolled, scores], ignore_index=True)
+	rolled = rolled[~rolled["node"].isin(items["key"])].rename(columns={"period": "period_start"})
+	if rolled.empty:
+		return pd.DataFrame()
+	return rolled_up_fields(rolled, frame, items, objective_node, policies)
+
+
+def weight_sets(frame: pd.DataFrame, items: pd.DataFrame):
+	"""(rows, weights per item) to roll up with: every row with the items' own weights, in one
+	go, unless a mid-period revision gave some scorecard-periods other weights; those are rolled
+	up a period at a time with the weights in force then."""
+	weight = items["item_weight"].astype(float).to_numpy()
+	revised = frame["weight"].astype(float).to_numpy() != frame["item_weight"].astype(float).to_numpy()
+	if not revised.any():
+		yield None, weight
+		return
+	cells = frame["scorecard"] + "|" + frame["period_start"].astype(str)
+	other = cells.isin(set(cells[revised])).to_numpy()
+	yield ~other, weight
+	for period in frame.loc[other, "period_start"].unique():
+		rows = other & (frame["period_start"] == period).to_numpy()
+		in_force = frame[rows].set_index("key")["weight"].astype(float)
+		yield rows, in_force.reindex(items["key"]).fillna(items.set_index("key")["item_weight"]).to_numpy()
+
+
+def rollup_tree(items, weight, objective_node, perspective_node, item_parent) -> pd.DataFrame:
+	has_objective, has_perspective = items["objective"].notna(), items["perspective"].notna()
 	objectives = pd.DataFrame(
 		{
 			"node": objective_node[has_objective],
@@ -660,7 +729,7 @@ def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 			"weight": weight[has_perspective.to_numpy()],
 		}
 	)
-	tree = pd.concat(
+	return pd.concat(
 		[
 			pd.DataFrame({"node": items["key"], "parent": item_parent, "weight": weight}),
 			objectives.groupby(["node", "parent"], as_index=False)["weight"].sum(),
@@ -670,15 +739,17 @@ def rolled_up_results(frame: pd.DataFrame, policies: dict) -> pd.DataFrame:
 		ignore_index=True,
 	)
 
+
+def rolled_scores(tree: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
 	rolled = None
 	for column in ("score", "ytd_score", "forecast_score"):
 		leaves = pd.DataFrame({"node": frame["key"], "period": frame["period_start"], "score": frame[column]})
 		scores = rollup_long(tree, leaves[leaves["score"].notna()]).rename(columns={"score": column})
 		rolled = scores if rolled is None else rolled.merge(scores, on=["node", "period"], how="outer")
-	rolled = rolled[~rolled["node"].isin(items["key"])].rename(columns={"period": "period_start"})
-	if rolled.empty:
-		return pd.DataFrame()
+	return rolled
 
+
+def rolled_up_fields(rolled, frame, items, objective_node, policies: dict) -> pd.DataFrame:
 	parts = rolled["node"].str.split("|", n=2, expand=True).reindex(columns=[0, 1, 2])
 	rolled["scorecard"] = parts[0]
 	rolled["node_type"] = parts[1].map({"O": "Objective", "P": "Perspective"}).fillna("Scorecard")

@@ -5,7 +5,7 @@ from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine import normalise_weights
 from kpibsc.kpibsc.permissions import derived_owner, keep_stored_values
-from kpibsc.kpibsc.services import agreement
+from kpibsc.kpibsc.services import agreement, revisions
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows, scorecard_title
 
@@ -22,6 +22,10 @@ class ScorecardWeightError(frappe.ValidationError):
 	pass
 
 
+class TargetRevisionRequiredError(frappe.ValidationError):
+	pass
+
+
 WEIGHT_TOLERANCE = 0.01
 
 
@@ -29,6 +33,7 @@ class KPIScorecard(Document):
 	def validate(self):
 		self.validate_dates()
 		self.keep_server_fields()
+		self.keep_active_targets()
 		self.set_owner_fields()
 		self.set_title()
 		self.validate_duplicate_kpis()
@@ -60,6 +65,27 @@ class KPIScorecard(Document):
 		sources = {row.name: row.source_item for row in before.items} if before else {}
 		for item in self.items:
 			item.source_item = sources.get(item.name)
+
+	def keep_active_targets(self):
+		"""An active scorecard's targets and weights change only through an approved KPI Target
+		Revision (services/revisions.py), which keeps the earlier periods' targets and says why."""
+		before = None if self.is_new() else self.get_doc_before_save()
+		if not before or before.status != "Active" or self.flags.target_revision:
+			return
+
+		def terms(card):
+			items = sorted((item.kpi, flt(item.target), flt(item.weight)) for item in card.items)
+			targets = sorted((row.kpi, str(row.period_start), flt(row.target)) for row in card.targets)
+			return items, targets
+
+		if terms(before) != terms(self):
+			frappe.throw(
+				_(
+					"{0} is active: change its targets and weights with Revise Targets, which keeps the earlier periods' targets and records the reason."
+				).format(frappe.bold(self.title or self.name)),
+				exc=TargetRevisionRequiredError,
+				title=_("Revise Targets"),
+			)
 
 	def set_owner_fields(self):
 		"""Keep only the owner fields of the level: a company scorecard has no department; an
@@ -221,6 +247,7 @@ class KPIScorecard(Document):
 
 		self.set_onload("actions", form_actions(self))
 		self.set_onload("agreement", agreement.actions(self))
+		self.set_onload("revision", revisions.actions(self))
 
 
 @frappe.whitelist()

@@ -39,6 +39,17 @@ frappe.query_reports["Balanced Scorecard"] = {
 			],
 			default: "Period",
 		},
+		{
+			fieldname: "targets",
+			label: __("Targets"),
+			fieldtype: "Select",
+			options: [
+				{ value: "As Revised", label: __("As Revised") },
+				{ value: "As Originally Set", label: __("As Originally Set") },
+			],
+			default: "As Revised",
+			description: __("As originally set: scored against the targets and weights before any mid-period revision."),
+		},
 	],
 	tree: true,
 	name_field: "name",

@@ -30,6 +30,9 @@ def execute(filters: dict | None = None):
 			[],
 			updating or _("No scores yet: approve a measurement or press Recompute on the scorecard."),
 		)
+	if filters.targets == "As Originally Set":
+		results, note = as_originally_set(filters.scorecard, results)
+		updating = " ".join(text for text in (updating, note) if text)
 	period = chosen_period(results, filters.period_start)
 	prefix = "ytd_" if filters.view == "Year to Date" else ""
 	in_period = [row for row in results if row.period_start == period]
@@ -95,6 +98,60 @@ def read_results(scorecard: str) -> list:
 	)
 	# Read permission on the scorecard (checked in execute) covers its results.
 	return query.run(as_dict=True)
+
+
+# what a revision changes in a result: the figures scored against the targets and weights
+REVISED_FIGURES = (
+	"weight",
+	"target",
+	"achievement",
+	"score",
+	"status",
+	"above_scale",
+	"ytd_target",
+	"ytd_achievement",
+	"ytd_score",
+	"ytd_status",
+	"ytd_above_scale",
+	"forecast_achievement",
+	"forecast_status",
+)
+
+
+def as_originally_set(scorecard: str, results: list) -> tuple[list, str]:
+	"""The stored results with their figures scored against the targets and weights as set
+	before the first revision (services/revisions.py scores them in memory), and a note."""
+	from kpibsc.kpibsc.services.revisions import scored_as_originally_set
+
+	frame = scored_as_originally_set(scorecard)
+	if frame is None:
+		return results, _("Nothing was revised: the targets as originally set are the ones in force.")
+	original = {result_key(record): record for record in frame.to_dict("records")}
+	shown = []
+	for row in results:
+		record = original.get(result_key(row))
+		if record is None:  # no score against the original targets
+			shown.append(
+				frappe._dict(row, score=None, status="No Data", ytd_score=None, ytd_status="No Data")
+			)
+			continue
+		shown.append(
+			frappe._dict(row, **{field: stored_value(record.get(field)) for field in REVISED_FIGURES})
+		)
+	return shown, _("Figures against the targets and weights as originally set, before any revision.")
+
+
+def result_key(row) -> tuple:
+	node_type = row.get("node_type")
+	owner = {"KPI": "kpi", "Objective": "objective", "Perspective": "perspective"}.get(node_type)
+	return node_type, stored_value(row.get(owner)) if owner else None, getdate(row.get("period_start"))
+
+
+def stored_value(value):
+	"""A frame's value as the KPI Result row stores it: a missing number as 0."""
+	if isinstance(value, float) and value != value:
+		return 0.0
+	return value
 
 
 def score_text(row, prefix: str) -> str | None:

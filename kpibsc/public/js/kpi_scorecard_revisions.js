@@ -1,0 +1,145 @@
+// Mid-period revisions of an active scorecard (services/revisions.py): Revise Targets asks for
+// new targets and weights from a period on, with a reason; whoever may approve applies them.
+frappe.ui.form.on("KPI Scorecard", {
+	refresh(frm) {
+		const can = (frm.doc.__onload && frm.doc.__onload.revision) || {};
+		if (frm.is_new() || frm.doc.status !== "Active") return;
+		frm.add_custom_button(
+			__("Target Revisions"),
+			() => frappe.set_route("List", "KPI Target Revision", { scorecard: frm.doc.name }),
+			__("View")
+		);
+		const pending = can.pending || [];
+		if (pending.length) {
+			frm.dashboard.add_comment(
+				__("{0} target revisions wait for approval: {1}", [
+					pending.length,
+					pending.map((row) => frappe.utils.escape_html(row.name)).join(", "),
+				]),
+				"yellow",
+				true
+			);
+		}
+		if (frm.is_dirty()) return;
+		if (can.can_request && (can.periods || []).length) {
+			frm.add_custom_button(__("Revise Targets"), () => revision_dialog(frm, can));
+		}
+		if (can.can_approve) {
+			for (const row of pending) {
+				frm.add_custom_button(
+					__("Approve {0}", [row.name]),
+					() => decide(frm, row, true),
+					__("Revisions")
+				);
+				frm.add_custom_button(__("Reject {0}", [row.name]), () => decide(frm, row, false), __("Revisions"));
+			}
+		}
+	},
+});
+
+function revision_dialog(frm, can) {
+	const rows = (frm.doc.items || []).map((item) => ({
+		kpi: item.kpi,
+		kpi_name: item.kpi_name || item.kpi,
+		target: item.target,
+		new_target: item.target,
+		weight: item.weight,
+		new_weight: item.weight,
+	}));
+	const dialog = new frappe.ui.Dialog({
+		title: __("Revise Targets of {0}", [frm.doc.title]),
+		size: "large",
+		fields: [
+			{
+				fieldtype: "HTML",
+				options: `<p class="text-muted">${__(
+					"Periods before the effective one keep their targets and weights. A KPI's new target is for the whole scorecard period: the periods from the effective one on share what is left of it."
+				)}</p>`,
+			},
+			{
+				fieldname: "effective_from",
+				fieldtype: "Select",
+				label: __("Effective From"),
+				reqd: 1,
+				options: can.periods.map((value) => ({ value, label: frappe.datetime.str_to_user(value) })),
+				default: can.periods[0],
+			},
+			{
+				fieldname: "changes",
+				fieldtype: "Table",
+				label: __("KPIs"),
+				cannot_add_rows: true,
+				cannot_delete_rows: true,
+				in_place_edit: true,
+				data: rows,
+				fields: [
+					{ fieldname: "kpi", fieldtype: "Data", label: __("KPI"), read_only: 1, hidden: 1 },
+					{ fieldname: "kpi_name", fieldtype: "Data", label: __("KPI"), read_only: 1, in_list_view: 1 },
+					{ fieldname: "target", fieldtype: "Float", label: __("Target"), read_only: 1, in_list_view: 1 },
+					{ fieldname: "new_target", fieldtype: "Float", label: __("New Target"), in_list_view: 1 },
+					{ fieldname: "weight", fieldtype: "Float", label: __("Weight"), read_only: 1, in_list_view: 1 },
+					{ fieldname: "new_weight", fieldtype: "Float", label: __("New Weight"), in_list_view: 1 },
+				],
+			},
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+		],
+		primary_action_label: can.can_approve ? __("Revise") : __("Ask for Revision"),
+		primary_action(values) {
+			const changes = (values.changes || []).map((row) => ({
+				kpi: row.kpi,
+				target: row.new_target,
+				weight: row.new_weight,
+			}));
+			frappe
+				.call({
+					method: "kpibsc.kpibsc.services.revisions.request_revision",
+					args: {
+						scorecard: frm.doc.name,
+						effective_from: values.effective_from,
+						reason: values.reason,
+						changes,
+						apply_now: can.can_approve ? 1 : 0,
+					},
+					freeze: true,
+					freeze_message: __("Revising targets…"),
+				})
+				.then(({ message }) => {
+					dialog.hide();
+					frappe.show_alert({
+						message:
+							message.status === "Approved"
+								? __("Revision {0} applied; the scores are being recomputed.", [message.revision])
+								: __("Revision {0} sent for approval.", [message.revision]),
+						indicator: "green",
+					});
+					frm.reload_doc();
+				});
+		},
+	});
+	dialog.show();
+}
+
+function decide(frm, row, approve) {
+	const send = (comment) =>
+		frappe
+			.xcall("kpibsc.kpibsc.services.revisions.decide_revision", {
+				revision: row.name,
+				approve_it: approve ? 1 : 0,
+				comment,
+			})
+			.then(() => frm.reload_doc());
+	const text = __("{0}, from {1}: {2}", [
+		row.name,
+		frappe.datetime.str_to_user(row.effective_from),
+		row.reason,
+	]);
+	if (approve) {
+		frappe.confirm(__("Approve and apply revision {0}?", [frappe.utils.escape_html(text)]), () => send());
+		return;
+	}
+	frappe.prompt(
+		{ fieldname: "comment", fieldtype: "Small Text", label: __("Why is it rejected?"), reqd: 1 },
+		(values) => send(values.comment),
+		__("Reject {0}", [row.name])
+	);
+}
