@@ -27,10 +27,18 @@ frappe.pages["review-calibration"].on_page_load = function (wrapper) {
 		change: refresh,
 	});
 	page.set_secondary_action(__("Calibration Log"), () =>
-		frappe.set_route("List", "Performance Review Calibration", cycle.get_value() ? { review_cycle: cycle.get_value() } : {})
+		frappe.set_route(
+			"List",
+			"Performance Review Calibration",
+			cycle.get_value() ? { review_cycle: cycle.get_value() } : {}
+		)
 	);
 	page.add_inner_button(__("Nine Box Grid"), () =>
-		frappe.set_route("query-report", "Nine Box Grid", cycle.get_value() ? { review_cycle: cycle.get_value() } : {})
+		frappe.set_route(
+			"query-report",
+			"Nine Box Grid",
+			cycle.get_value() ? { review_cycle: cycle.get_value() } : {}
+		)
 	);
 	const wanted = frappe.route_options || {};
 	frappe.route_options = null;
@@ -47,7 +55,13 @@ function render(board, cycle, department) {
 	frappe.call(METHOD + "get_board", { cycle, department: department || null }).then(({ message }) => {
 		board.html(draw(message));
 		board.find("[data-move]").on("click", function () {
-			const row = $(this).data();
+			const button = $(this);
+			// attr, not data(): jQuery would turn a band code such as "1" into a number
+			const row = {
+				name: button.attr("data-name"),
+				employee: button.attr("data-employee"),
+				band: button.attr("data-band"),
+			};
 			move_dialog(message, row, () => render(board, cycle, department), department);
 		});
 	});
@@ -129,7 +143,9 @@ function move_dialog(data, row, done, department) {
 				label: __("Calibration Note"),
 				fieldtype: "Small Text",
 				reqd: 1,
-				description: __("Why this band and not the one by score: kept on the review and in the calibration log."),
+				description: __(
+					"Why this band and not the one by score: kept on the review and in the calibration log."
+				),
 			},
 		],
 		primary_action_label: __("Move"),

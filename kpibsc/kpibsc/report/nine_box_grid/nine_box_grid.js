@@ -56,7 +56,9 @@ function draw_nine_boxes(report) {
 		return;
 	}
 	const cell = (row, key) => `<div class="nine-box" data-box="${esc(row[key + "_box"])}"
-			style="background: ${BOX_COLOUR[key + ":" + row.potential]}; border-radius: 6px; padding: 8px; min-height: 90px">
+			style="background: ${
+				BOX_COLOUR[key + ":" + row.potential]
+			}; border-radius: 6px; padding: 8px; min-height: 90px">
 			<div><b>${esc(row[key + "_box"])}</b> <span class="badge badge-light">${row[key + "_count"]}</span></div>
 			<div class="small">${esc(row[key + "_employees"])}</div>
 		</div>`;
@@ -67,7 +69,10 @@ function draw_nine_boxes(report) {
 		)
 		.join("");
 	const unrated_people = not_rated
-		? ["low", "medium", "high"].map((key) => not_rated[key + "_employees"]).filter(Boolean).join(", ")
+		? ["low", "medium", "high"]
+				.map((key) => not_rated[key + "_employees"])
+				.filter(Boolean)
+				.join(", ")
 		: "";
 	holder.html(`<div style="display: grid; grid-template-columns: 90px repeat(3, 1fr); gap: 8px">
 			<div class="small text-muted">${__("Potential")} ↑</div>
