@@ -156,7 +156,9 @@ def decide_revision(revision: str, approve_it: bool, comment: str | None = None)
 			frappe.PermissionError,
 		)
 	if doc.status != "Pending":
-		frappe.throw(_("Revision {0} is already {1}.").format(doc.name, _(doc.status)), TargetRevisionError)
+		# translated at runtime: the status is one of the DocType's Select options
+		status = _(doc.status)
+		frappe.throw(_("Revision {0} is already {1}.").format(doc.name, status), TargetRevisionError)
 	comment = (comment or "").strip() or None
 	if frappe.utils.sbool(approve_it):
 		doc.decision_comment = comment
