@@ -35,9 +35,7 @@ frappe.ui.form.on("KPI Scorecard", {
 				.filter((item) => item.kpi in proposal)
 				.map(
 					(item) =>
-						`${frappe.utils.escape_html(item.kpi_name || item.kpi)}: ${format_number(
-							item.target
-						)} → <b>${format_number(proposal[item.kpi])}</b>`
+						`${frappe.utils.escape_html(item.kpi_name || item.kpi)}: ${kpibsc_plain_number(item.target)} → <b>${kpibsc_plain_number(proposal[item.kpi])}</b>`
 				);
 			frm.dashboard.set_headline(`${__("The employee proposes")}: ${lines.join("; ")}`, "orange");
 		}
@@ -83,7 +81,7 @@ function kpibsc_propose_own_targets(frm, method, done) {
 			...items.map((item, index) => ({
 				fieldname: `target_${index}`,
 				fieldtype: "Float",
-				label: `${item.kpi_name || item.kpi} (${__("now {0}", [format_number(item.target)])})`,
+				label: `${item.kpi_name || item.kpi} (${__("now {0}", [kpibsc_plain_number(item.target)])})`,
 				default: item.target,
 			})),
 			{ fieldname: "comment", fieldtype: "Small Text", label: __("Why") },
@@ -112,4 +110,8 @@ function kpibsc_propose_own_targets(frm, method, done) {
 		},
 	});
 	dialog.show();
+}
+
+function kpibsc_plain_number(value) {
+	return format_number(value, null, Number.isInteger(value) ? 0 : 2);
 }
