@@ -84,6 +84,8 @@ permission_query_conditions = {
 	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_query_conditions",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_query_conditions",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_query_conditions",
+	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_query_conditions",
+	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_query_conditions",
 }
 
 has_permission = {
@@ -93,6 +95,8 @@ has_permission = {
 	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_has_permission",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_has_permission",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_has_permission",
+	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_has_permission",
+	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_has_permission",
 }
 
 # a queued or failed recompute (services/recompute.py) outlives bench clear-cache

@@ -374,3 +374,98 @@ def review_note_has_permission(doc, ptype: str = "read", user: str | None = None
 def is_above(me, employee: str) -> bool:
 	position = frappe.db.get_value("Employee", employee, ["lft", "rgt"], as_dict=True)
 	return bool(position and position.lft > me.lft and position.rgt < me.rgt)
+
+
+# -- continuous feedback and check-ins: the people in it, the employee's managers, HR ---------
+# An employee's managers are those above them in Reports To and the KPI Department Head of their
+# department (the department stored on the document). HR reads everything and changes nothing
+# of someone else's; a System Manager may do anything.
+
+FULL_ROLES = {"System Manager", "Administrator"}
+
+
+def _has_full_rights(user: str) -> bool:
+	return bool(FULL_ROLES & set(frappe.get_roles(user)))
+
+
+def _people_conditions(doctype: str, user: str | None, people: tuple[str, ...], employee: str) -> str:
+	"""Rows where the user is one of `people` (Employee columns), or manages `employee` (above
+	them in Reports To, or heads the row's department)."""
+	user = user or frappe.session.user
+	if is_review_hr(user):
+		return ""
+	me = tree_position(user)
+	if not me:
+		return "1=0"
+	mine = frappe.db.escape(me.name)
+	conditions = [f"`tab{doctype}`.`{column}` = {mine}" for column in people]
+	conditions.append(
+		f"`tab{doctype}`.`{employee}` in (select `name` from `tabEmployee` "
+		f"where `lft` > {int(me.lft)} and `rgt` < {int(me.rgt)})"
+	)
+	departments = headed_departments(me.name)
+	if departments:
+		listed = ", ".join(frappe.db.escape(department) for department in departments)
+		conditions.append(f"`tab{doctype}`.`department` in ({listed})")
+	return "({})".format(" or ".join(conditions))
+
+
+def manages_employee(me, employee: str | None, department: str | None) -> bool:
+	"""Whether `me` (a tree_position) is above the employee in Reports To or heads the department."""
+	if not employee or employee == me.name:
+		return False
+	return is_above(me, employee) or bool(department and department in headed_departments(me.name))
+
+
+def feedback_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return _people_conditions("Continuous Feedback", user, ("giver", "recipient"), "recipient")
+
+
+def feedback_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""The giver and the recipient read it, and so do the recipient's managers and HR; only the
+	giver writes it (the feedback is theirs). Any employee may start one: the controller sets
+	the giver (or, for a request, the recipient) from the session."""
+	user = user or frappe.session.user
+	if _has_full_rights(user):
+		return True
+	stored = _stored_review_fields(doc, ["giver", "recipient", "department"])
+	if ptype in READ_TYPES and is_review_hr(user) and stored:
+		return True
+	me = tree_position(user)
+	if not me:
+		return False
+	if not stored:
+		return ptype == "create"
+	if ptype in READ_TYPES:
+		return me.name in (stored.giver, stored.recipient) or manages_employee(
+			me, stored.recipient, stored.department
+		)
+	return ptype == "write" and stored.giver == me.name
+
+
+def checkin_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	return _people_conditions("Performance Check-in", user, ("employee", "manager"), "employee")
+
+
+def checkin_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""The employee and their managers read and write a check-in; the manager who holds it may
+	delete it; HR reads them all. Judged on the stored employee, manager and department; who
+	may open a new one is the controller's check (the employee, or one of their managers)."""
+	user = user or frappe.session.user
+	if _has_full_rights(user):
+		return True
+	stored = _stored_review_fields(doc, ["employee", "manager", "department"])
+	if ptype in READ_TYPES and is_review_hr(user) and stored:
+		return True
+	me = tree_position(user)
+	if not me:
+		return False
+	if not stored:
+		return ptype == "create"
+	if ptype == "delete":
+		return stored.manager == me.name
+	if ptype not in READ_TYPES and ptype != "write":
+		return False
+	return me.name in (stored.employee, stored.manager) or manages_employee(
+		me, stored.employee, stored.department
+	)

@@ -44,7 +44,7 @@ PASSWORD = "Tier3-browser-flows!"
 PEOPLE = {
 	"manager": ("ngoc.truong@kpibsc.test", "Trương Bảo Ngọc", ["KPI Manager"]),
 	"kpi_only": ("kpi.only@kpibsc.test", None, ["KPI Manager"]),
-	"head": ("an.nguyen@kpibsc.test", "Nguyễn Văn An", ["KPI User"]),
+	"head": ("an.nguyen@kpibsc.test", "Nguyễn Văn An", ["KPI User", "Projects User"]),  # + Tasks of check-ins
 	"employee": ("bich.tran@kpibsc.test", "Trần Thị Bích", ["KPI User"]),
 	"rd_head": ("quan.vo@kpibsc.test", "Võ Minh Quân", ["KPI User"]),
 	"reviewee": ("suong.dinh@kpibsc.test", "Đinh Thị Sương", ["KPI User"]),

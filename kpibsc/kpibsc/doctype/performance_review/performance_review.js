@@ -103,3 +103,51 @@ frappe.ui.form.on("Performance Review", {
 			});
 	},
 });
+
+// Continuous feedback received in the review period and the check-ins held in it (#17 B):
+// named feedback, read through services/checkins.review_feedback (read on the stored review)
+frappe.ui.form.on("Performance Review", {
+	refresh(frm) {
+		const field = frm.get_field("continuous_feedback_html");
+		if (!field) return;
+		if (frm.is_new()) {
+			field.$wrapper.empty();
+			return;
+		}
+		frappe
+			.call("kpibsc.kpibsc.services.checkins.review_feedback", { review: frm.doc.name })
+			.then(({ message }) => field.$wrapper.html(continuous_feedback_html(message || {})));
+	},
+});
+
+function continuous_feedback_html({ feedback = [], checkins = [] }) {
+	const esc = frappe.utils.escape_html;
+	const kind_colour = { Praise: "green", Suggestion: "blue", Concern: "orange" };
+	const given = feedback.length
+		? feedback
+				.map(
+					(row) => `<div class="mb-3">
+					<div class="small text-muted">
+						<span class="indicator-pill ${kind_colour[row.kind] || "gray"}">${esc(__(row.kind || ""))}</span>
+						${esc(row.giver_name || "")} · ${frappe.datetime.str_to_user(row.feedback_date)}
+						· <a href="/app/continuous-feedback/${encodeURIComponent(row.name)}">${esc(row.name)}</a>
+					</div>
+					<div>${row.feedback || ""}</div>
+				</div>`
+				)
+				.join("")
+		: `<p class="text-muted">${__("No feedback received in the review period.")}</p>`;
+	const held = checkins.length
+		? `<ul>${checkins
+				.map(
+					(row) => `<li><a href="/app/performance-check-in/${encodeURIComponent(row.name)}">${esc(
+						frappe.datetime.str_to_user(row.checkin_date)
+					)}</a> · ${esc(row.manager_name || "")} · ${__("{0} to {1}", [
+						frappe.datetime.str_to_user(row.from_date),
+						frappe.datetime.str_to_user(row.to_date),
+					])}</li>`
+				)
+				.join("")}</ul>`
+		: `<p class="text-muted">${__("No check-ins in the review period.")}</p>`;
+	return `<h5>${__("Feedback Received")}</h5>${given}<h5 class="mt-4">${__("Check-ins")}</h5>${held}`;
+}

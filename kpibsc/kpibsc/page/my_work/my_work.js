@@ -39,9 +39,45 @@ frappe.pages["my-work"].on_page_load = function (wrapper) {
 function load(body, employee) {
 	frappe
 		.call({ method: "kpibsc.kpibsc.page.my_work.my_work.get_home", args: { employee } })
-		.then(({ message }) =>
-			body.html(home_html(message.home) + (message.work ? my_work_html(message.work) : ""))
+		.then(({ message }) => {
+			body.html(home_html(message.home) + (message.work ? my_work_html(message.work) : ""));
+			feedback_card(body);
+		});
+}
+
+// Continuous feedback (#17 B): give or ask for feedback, and the requests waiting for you
+function feedback_card(body) {
+	frappe.xcall("kpibsc.kpibsc.services.checkins.my_feedback_requests").then((requests) => {
+		if (!requests) return; // no employee: nobody to give feedback as
+		const esc = frappe.utils.escape_html;
+		const rows = requests.length
+			? `<ul>${requests
+					.map(
+						(row) => `<li>${link_to("Continuous Feedback", row.name, row.recipient_name)}${
+							row.request_message ? ` <span class="text-muted">· ${esc(row.request_message)}</span>` : ""
+						}</li>`
+					)
+					.join("")}</ul>`
+			: `<p class="text-muted">${__("No one is waiting for your feedback.")}</p>`;
+		const card = $(
+			home_card(
+				__("Feedback Requests for You"),
+				`<div class="mb-2">
+					<button class="btn btn-default btn-sm" data-feedback="give">${__("Give Feedback")}</button>
+					<button class="btn btn-default btn-sm ml-2" data-feedback="ask">${__("Ask for Feedback")}</button>
+				</div>${rows}`,
+				"feedback"
+			)
 		);
+		card.on("click", "[data-feedback]", (event) =>
+			frappe.new_doc("Continuous Feedback", {
+				is_request: $(event.currentTarget).attr("data-feedback") === "ask" ? 1 : 0,
+			})
+		);
+		body.find('[data-section="feedback"]').remove();
+		const sections = body.find(".my-work-section");
+		sections.length ? card.insertAfter(sections.last()) : body.prepend(card);
+	});
 }
 
 function my_work_html(work) {
