@@ -28,6 +28,9 @@ POLICY_FIELDS = (
 	"amber_from",
 	"green_from",
 )
+# a scorecard's switch: its floor (0 included) replaces the company's only when ticked, as a
+# Percent field cannot tell a blank floor from a floor of 0
+OVERRIDE_FLOOR = "override_floor"
 DEFAULT_VALUES = {
 	"score_scale": "Percent",
 	"achievement_floor": 0.0,
@@ -55,7 +58,7 @@ def resolve_policies(scorecards) -> dict[str, ScorePolicy]:
 	card = frappe.qb.DocType("KPI Scorecard")
 	rows = (
 		frappe.qb.from_(card)
-		.select(card.name, card.company, *(card[field] for field in POLICY_FIELDS))
+		.select(card.name, card.company, card[OVERRIDE_FLOOR], *(card[field] for field in POLICY_FIELDS))
 		.where(card.name.isin(names))
 		.run(as_dict=True)
 	)
@@ -83,11 +86,15 @@ def company_values() -> dict[str, dict]:
 
 def merged_values(company: dict, overrides) -> dict:
 	"""The company's values under a scorecard's: a blank scale and a 0 number (Percent
-	fields store blank as 0) inherit; a ticked Allow Above Scale allows."""
+	fields store blank as 0) inherit; a ticked Allow Above Scale allows; the floor is the
+	scorecard's, 0 included, when its Override Floor is ticked, else the company's."""
 	values = {field: company.get(field) for field in POLICY_FIELDS}
 	for field in POLICY_FIELDS:
 		own = overrides.get(field)
-		if own:
+		if field == "achievement_floor":
+			if cint(overrides.get(OVERRIDE_FLOOR)):
+				values[field] = flt(own)
+		elif own:
 			values[field] = own
 	return values
 
@@ -132,6 +139,7 @@ def validate_settings_policies(settings):
 
 def validate_scorecard_policy(scorecard) -> ScorePolicy:
 	"""The policy a scorecard being saved will score with, items' caps included."""
+	set_floor_override(scorecard)
 	company = company_values().get(scorecard.company, DEFAULT_VALUES)
 	policy = make_policy(merged_values(company, scorecard), _("Score Policy"))
 	for item in scorecard.get("items") or []:
@@ -151,6 +159,19 @@ def validate_scorecard_policy(scorecard) -> ScorePolicy:
 	return policy
 
 
+def set_floor_override(scorecard):
+	"""Unticking Override Floor inherits the company's floor again (the scorecard's is
+	cleared); a non-zero floor given without the switch (by an import or the API) ticks it,
+	as a non-zero floor overrode before the switch existed."""
+	if cint(scorecard.get(OVERRIDE_FLOOR)):
+		return
+	before = None if scorecard.is_new() else scorecard.get_doc_before_save()
+	if before is not None and cint(before.get(OVERRIDE_FLOOR)):
+		scorecard.set("achievement_floor", 0)
+	elif flt(scorecard.get("achievement_floor")):
+		scorecard.set(OVERRIDE_FLOOR, 1)
+
+
 def changed_companies(settings) -> set[str]:
 	"""Companies whose policy row was added, removed or changed by this save."""
 	before = settings.get_doc_before_save()
@@ -163,6 +184,7 @@ def policy_key(values) -> tuple:
 	"""A row's or scorecard's policy values, typed (a form may send "70" for 70.0)."""
 	return (
 		values.get("score_scale") or "",
+		cint(values.get(OVERRIDE_FLOOR)),
 		*(flt(values.get(field)) for field in ("achievement_floor", "achievement_cap")),
 		cint(values.get("allow_above_scale")),
 		*(flt(values.get(field)) for field in ("amber_from", "green_from")),

@@ -16,8 +16,10 @@ from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute a
 from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
 from kpibsc.kpibsc.report.scorecard_ranking.scorecard_ranking import execute as scorecard_ranking
 from kpibsc.kpibsc.services.home import latest_scores
+from kpibsc.kpibsc.services.recompute import recompute
 from kpibsc.kpibsc.services.reviews import kpi_scores
 from kpibsc.kpibsc.services.score_policy import ScorePolicyError, score_with_policies, status_of_scores
+from kpibsc.patches.v0_5.scorecard_floor_override import execute as patch
 from kpibsc.tests.factories import KPITestCase, make_company, make_kpi, scorecard_doc, user_with_roles
 
 COMPANY = "_Test KPI Policy Company"
@@ -147,6 +149,57 @@ class TestScorePolicy(KPITestCase):
 		self.jobs.jobs.clear()
 		frappe.get_doc("KPI Scorecard", self.scorecard).save()
 		self.assertEqual(self.recompute_jobs(), [])
+
+	def test_a_scorecard_floor_of_0_overrides_a_company_floor(self):
+		self.set_company_policy(achievement_floor=70)
+		# POL-A's 60% scores the company's floor, 70 (status from the 60% reached: Red);
+		# (70 + 72 + 96 + 100) / 4 = 84.5
+		self.assertEqual(self.results()["POL-A"], (70.0, "Red", "Percent", 0))
+		self.assertEqual(self.results()["Scorecard"], (84.5, "Amber", "Percent", 0))
+
+		scorecard = frappe.get_doc("KPI Scorecard", self.scorecard)
+		scorecard.override_floor = 1
+		scorecard.achievement_floor = 0
+		scorecard.save()
+		# floor 0: 60 stays 60; (60 + 72 + 96 + 100) / 4 = 82
+		self.assertEqual(self.results()["POL-A"], (60.0, "Red", "Percent", 0))
+		self.assertEqual(self.results()["Scorecard"], (82.0, "Amber", "Percent", 0))
+
+		# unticked: the company's 70 again
+		scorecard = frappe.get_doc("KPI Scorecard", self.scorecard)
+		scorecard.override_floor = 0
+		scorecard.save()
+		self.assertEqual(self.results()["Scorecard"], (84.5, "Amber", "Percent", 0))
+
+		# a floor sent without the switch (an import, the API) overrides, as it always did:
+		# 60 -> 65; (65 + 72 + 96 + 100) / 4 = 83.25
+		scorecard = frappe.get_doc("KPI Scorecard", self.scorecard)
+		scorecard.achievement_floor = 65
+		scorecard.save()
+		self.assertEqual(
+			frappe.db.get_value(
+				"KPI Scorecard", self.scorecard, ["override_floor", "achievement_floor"], as_dict=True
+			),
+			{"override_floor": 1, "achievement_floor": 65.0},
+		)
+		self.assertEqual(self.results()["Scorecard"], (83.25, "Amber", "Percent", 0))
+
+		# unticking clears the scorecard's own floor: the company's 70 again
+		scorecard = frappe.get_doc("KPI Scorecard", self.scorecard)
+		scorecard.override_floor = 0
+		scorecard.save()
+		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.scorecard, "achievement_floor"), 0)
+		self.assertEqual(self.results()["Scorecard"], (84.5, "Amber", "Percent", 0))
+
+	def test_the_patch_keeps_a_non_zero_floor_overriding(self):
+		self.set_company_policy(achievement_floor=70)
+		# as a scorecard saved before the switch stored it: floor 50, no switch
+		frappe.db.set_value("KPI Scorecard", self.scorecard, {"achievement_floor": 50, "override_floor": 0})
+		patch()
+		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.scorecard, "override_floor"), 1)
+		# rescored: 60 is above the scorecard's 50, so (60 + 72 + 96 + 100) / 4 = 82
+		recompute([self.scorecard])
+		self.assertEqual(self.results()["Scorecard"], (82.0, "Amber", "Percent", 0))
 
 	def test_item_cap_and_scores_above_the_scale(self):
 		self.set_company_policy(score_scale="Percent", achievement_cap=120, allow_above_scale=1)
