@@ -45,6 +45,7 @@ jinja = {
 		"kpibsc.kpibsc.services.printing.review_notes",
 		"kpibsc.kpibsc.services.printing.scorecard_grid",
 		"kpibsc.kpibsc.services.printing.pay_register",
+		"kpibsc.kpibsc.services.printing.measurement_rows",
 	]
 }
 

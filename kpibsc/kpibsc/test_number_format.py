@@ -8,14 +8,18 @@ after it): the expected strings are written out by hand."""
 
 import frappe
 from frappe.cache_manager import clear_defaults_cache
+from frappe.desk.query_report import get_script
 from frappe.utils import getdate
 
 from kpibsc.kpibsc.dashboard import company_score
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import add_currency_decimals
+from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import chart as balanced_chart
 from kpibsc.kpibsc.report.balanced_scorecard.balanced_scorecard import execute as balanced_scorecard
+from kpibsc.kpibsc.report.kpi_achievement.kpi_achievement import execute as kpi_achievement
 from kpibsc.kpibsc.report.kpi_pay_register.kpi_pay_register import execute as pay_register
 from kpibsc.kpibsc.report.review_summary.review_summary import percent
 from kpibsc.kpibsc.services.pay import number
+from kpibsc.kpibsc.services.printing import measurement_rows
 from kpibsc.kpibsc.services.spreadsheets import read_number
 from kpibsc.kpibsc.test_print_formats import pay_run
 from kpibsc.tests.factories import (
@@ -101,6 +105,58 @@ class TestSiteNumberFormat(KPITestCase):
 		self.assertNotIn("1055.07", html)
 		self.assertNotIn("1,055.07", html)
 
+	def test_measurement_prints_in_the_site_format_with_units_and_yes_no(self):
+		for code, unit, method in (
+			("NF-KG", "kg", "Higher is Better"),
+			("NF-PCT", "%", "Higher is Better"),
+			("NF-VND", "VND", "Higher is Better"),
+			("NF-YN", None, "Yes/No"),
+		):
+			make_kpi(code, kpi_name=code, aggregation="Average", unit=unit, scoring_method=method)
+		card = scorecard_doc(
+			[
+				{"kpi": "NF-KG", "weight": 25, "target": 2500.25},
+				{"kpi": "NF-PCT", "weight": 25, "target": 95},
+				{"kpi": "NF-VND", "weight": 25, "target": 1_500_000},
+				{"kpi": "NF-YN", "weight": 25, "target": 1},
+			],
+			scorecard_for="Department",
+			department=make_department("KPI Number Format Print"),
+		).insert()
+		measurement = frappe.get_doc(
+			{
+				"doctype": "KPI Measurement",
+				"scorecard": card.name,
+				"period_start": getdate("2025-01-01"),
+				"items": [
+					{"kpi": "NF-KG", "actual": "1234.5"},
+					{"kpi": "NF-PCT", "actual": "85.5"},
+					{"kpi": "NF-VND", "actual": "2565983558.74"},
+					{"kpi": "NF-YN", "actual": "0"},
+				],
+			}
+		).insert()
+		self.addCleanup(setattr, frappe.local, "lang", frappe.local.lang)
+		for lang, yes, no in (("en", "Yes", "No"), ("vi", "Có", "Không")):
+			frappe.local.lang = lang
+			frappe.local.jenv = None  # the template's _() is bound to a language when first built
+			rows = [(row.kpi, row.target, row.actual) for row in measurement_rows(measurement)]
+			self.assertEqual(
+				rows,
+				[
+					("NF-KG", "2.500,25 kg", "1.234,5 kg"),
+					("NF-PCT", "95%", "85,5%"),
+					("NF-VND", "1.500.000 VND", "2.565.983.559 VND"),  # whole dong
+					("NF-YN", yes, no),
+				],
+			)
+			# the Print button's format (the doctype's default)
+			html = frappe.get_print("KPI Measurement", measurement.name)
+			for text in ("2.500,25 kg", "1.234,5 kg", "85,5%", "2.565.983.559 VND", f">{yes}<", f">{no}<"):
+				self.assertIn(text, html)
+			for stored in ("1234.5", "2565983558.74", "85.5%"):
+				self.assertNotIn(stored, html)
+
 	def test_pay_register_print_and_report_in_whole_dong(self):
 		run = pay_run(self.employee, self.department)
 		html = frappe.get_print("KPI Pay Run", run.name, print_format="KPI Pay Run Register")
@@ -122,6 +178,54 @@ class TestSiteNumberFormat(KPITestCase):
 		cards = {card["label"]: card["value"] for card in summary}
 		self.assertEqual(cards["Total"], "VND 12.345.678")
 		self.assertEqual(cards["P2"], "VND 2.345.678")
+
+	def test_report_charts_say_how_their_numbers_are_written(self):
+		"""kpibsc_charts.js formats a kpibsc report chart's tooltips and y-axis from its
+		`fieldtype`, `options` (a currency) and `precision`; the tooltips themselves are read
+		in a browser by tier 3 (tests/browser/test_chart_numbers.py)."""
+		# the perspectives' chart (this scorecard's KPI has no objective, so a perspective row as
+		# the report builds it): a Percent scorecard's tooltip "85,5%", a 0-5 one's "3,6"
+		perspective = {"name": "P:Financial", "node": "Financial", "score": 85.54, "status": "Amber"}
+		chart = balanced_chart([perspective], "Percent")
+		self.assertEqual((chart["fieldtype"], chart["precision"]), ("Percent", 1))
+		self.assertEqual([dataset["values"] for dataset in chart["data"]["datasets"]], [[85.5]])
+		chart = balanced_chart([{**perspective, "score": 3.6}], "0-5")
+		self.assertEqual((chart["fieldtype"], chart["precision"]), ("Float", 1))
+		formats = {}
+		for figure in ("Achievement", "Actual", "Score"):
+			chart = kpi_achievement({"scorecard": self.card.name, "figure": figure})[3]
+			formats[figure] = (chart["fieldtype"], chart["precision"], chart["axisOptions"])
+		self.assertEqual(
+			formats,
+			{
+				"Achievement": ("Percent", 1, {"xIsSeries": 1}),
+				"Actual": ("Float", 2, {"xIsSeries": 1}),
+				"Score": ("Percent", 1, {"xIsSeries": 1}),  # a Percent scorecard's scores
+			},
+		)
+		chart = kpi_achievement({"scorecard": self.card.name, "kpi": "NF-OUT"})[3]  # the forecast chart
+		self.assertEqual((chart["type"], chart["fieldtype"], chart["precision"]), ("axis-mixed", "Float", 2))
+
+		run = pay_run(self.employee, self.department)
+		run.db_set({"docstatus": 1, "status": "Submitted"})
+		chart = pay_register({"company": TEST_COMPANY, "from_date": "2025-01-01", "to_date": "2025-01-31"})[3]
+		# whole dong: a tooltip reads "₫ 6.000.000" (VND's own format, no decimals)
+		self.assertEqual((chart["fieldtype"], chart["options"], chart["precision"]), ("Currency", "VND", 0))
+
+		# the reports' scripts carry the formatter (an {% include %} Frappe renders)
+		for report in (
+			"Balanced Scorecard",
+			"KPI Achievement",
+			"Scorecard Ranking",
+			"Employee Performance History",
+			"Review Summary",
+			"KPI Pay Register",
+			"KPI Pay Cost Simulation",
+		):
+			with self.subTest(report=report):
+				script = get_script(report)["script"]
+				self.assertIn("kpibsc.charts.format = ", script)
+				self.assertNotIn("{% include", script)
 
 	def test_pay_register_note_of_an_unpaid_run(self):
 		run = pay_run(self.employee, self.department)

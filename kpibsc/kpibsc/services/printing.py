@@ -1,5 +1,6 @@
 """What the print formats show beyond the document's own fields: a review's KPI results, a
-scorecard's targets and results by period, the pay run's department totals.
+scorecard's targets and results by period, the pay run's department totals, a measurement's
+actuals as people write them.
 
 These are Jinja methods (hooks `jinja`), called by the standard print formats of module KPIBSC
 with the document being printed. Each checks that the user may read that stored document
@@ -9,7 +10,8 @@ with the document being printed. Each checks that the user may read that stored 
 from datetime import date
 
 import frappe
-from frappe.utils import flt, get_number_format_info, getdate
+from frappe import _
+from frappe.utils import flt, fmt_money, get_number_format_info, getdate
 
 from kpibsc.engine.periods import aggregate
 
@@ -123,6 +125,56 @@ def scorecard_grid(doc) -> frappe._dict:
 		or [[]],
 		scores=[row.score if row and row.status != "No Data" else None for row in totals],
 	)
+
+
+def measurement_rows(doc) -> list[frappe._dict]:
+	"""A measurement's rows with target and actual as text in the site's number format and the
+	KPI's unit ("1.234,5 kg", "85,5%", "2.565.983.559 VND" in the currency's decimals), a
+	Yes/No KPI's as "Yes"/"No" (the stored 1/0), in the print's language. Two queries."""
+	_readable(doc)
+	items = sorted(doc.get("items") or [], key=lambda item: item.idx)
+	kpis = {row.kpi for row in items if row.kpi}
+	yes_no = set(
+		frappe.get_all("KPI", filters={"name": ("in", list(kpis)), "scoring_method": "Yes/No"}, pluck="name")
+		if kpis
+		else []
+	)
+	units = {row.unit for row in items if row.unit}
+	currencies = {
+		name: currency_decimals(name)
+		for name in (
+			frappe.get_all("Currency", filters={"name": ("in", list(units))}, pluck="name") if units else []
+		)
+	}
+	return [
+		frappe._dict(
+			idx=item.idx,
+			kpi=item.kpi,
+			kpi_name=item.kpi_name or item.kpi,
+			target=measured_text(item.target, item.kpi in yes_no, item.unit, currencies),
+			actual=measured_text(
+				item.actual_value if item.has_actual else None, item.kpi in yes_no, item.unit, currencies
+			),
+			comment=item.comment,
+		)
+		for item in items
+	]
+
+
+def measured_text(value, yes_no: bool, unit: str | None, currencies: dict[str, int]) -> str:
+	"""A target or actual as printed: "" when there is none, Yes/No, or the number in the
+	site's format with the decimals it has (a currency's own), then its unit."""
+	if value is None:
+		return ""
+	if yes_no:
+		return _("Yes") if flt(value) else _("No")
+	decimals = currencies.get(unit)
+	if decimals is None:
+		decimals = len(f"{flt(value):.6f}".rstrip("0").partition(".")[2])
+	text = fmt_money(flt(value), precision=decimals)  # frappe.format takes precision 0 as "unset"
+	if not unit:
+		return text
+	return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
 def pay_register(doc) -> frappe._dict:

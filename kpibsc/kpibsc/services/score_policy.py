@@ -300,6 +300,14 @@ def format_score(score, scale: str | None, above_scale: bool = False) -> str:
 	return text
 
 
+def chart_format(scale: str | None) -> dict:
+	"""How a chart of scores on `scale` writes them (public/js/kpibsc_charts.js): "85,5%" on
+	Percent, "3,6" on another scale, as the site writes numbers."""
+	if (scale or PERCENT.name) == PERCENT.name:
+		return {"fieldtype": "Percent", "precision": 1}
+	return {"fieldtype": "Float", "precision": 1}
+
+
 def scale_text(score, scale: str | None, above_scale: bool = False) -> str | None:
 	"""`format_score` where the number alone would mislead (another scale than Percent, or
 	above the scale); None for a plain percent, which pages show as a number."""

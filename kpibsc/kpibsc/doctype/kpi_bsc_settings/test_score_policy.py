@@ -288,7 +288,9 @@ class TestScorePolicy(KPITestCase):
 			[(row["score"], row["scale_score"], row["band"]) for row in ranked],
 			[(82.0, f"{number(4.1)} / 5", "B")],
 		)
-		_columns, matrix, message, _chart = kpi_achievement({"scorecard": self.scorecard, "figure": "Score"})
+		_columns, matrix, message, chart = kpi_achievement({"scorecard": self.scorecard, "figure": "Score"})
+		# the chart's tooltips write a 0-5 score as a number, "3,6" (kpibsc_charts.js)
+		self.assertEqual((chart["fieldtype"], chart["precision"]), ("Float", 1))
 		self.assertEqual(message, "Scores are on the 0-5 scale: 5 is a met target.")
 		self.assertEqual(next(row for row in matrix if row["kpi"] == "POL-B")["p_20250101"], 3.6)
 		# the workspace's Company Score card: year to date at the last period (December),

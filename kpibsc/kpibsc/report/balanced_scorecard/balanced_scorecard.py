@@ -10,7 +10,7 @@ from frappe.utils import flt, getdate
 
 from kpibsc.kpibsc.services.printing import currency_decimals
 from kpibsc.kpibsc.services.recompute import recompute_status
-from kpibsc.kpibsc.services.score_policy import format_score
+from kpibsc.kpibsc.services.score_policy import chart_format, format_score
 from kpibsc.kpibsc.services.work import initiatives_of, may_read_projects
 
 STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
@@ -40,7 +40,7 @@ def execute(filters: dict | None = None):
 	rows = tree_rows(in_period, prefix, initiatives)
 	add_forecasts(rows, in_period)
 	add_currency_decimals(rows)
-	return columns(), rows, updating, chart(rows), summary(rows, results, period)
+	return columns(), rows, updating, chart(rows, in_period[0].score_scale), summary(rows, results, period)
 
 
 def read_results(scorecard: str) -> list:
@@ -403,9 +403,10 @@ def all_columns() -> list[dict]:
 STATUS_CHART_COLOURS = {"Green": "#29cd42", "Amber": "#ffa00a", "Red": "#e24c4c", "No Data": "#98a1a9"}
 
 
-def chart(rows: list[dict]) -> dict | None:
+def chart(rows: list[dict], scale: str | None = None) -> dict | None:
 	"""The perspectives' scores as bars coloured by their status: one dataset per status
-	that occurs, stacked, so each bar carries its own status's colour."""
+	that occurs, stacked, so each bar carries its own status's colour; tooltips and axis in
+	the site's number format, on the scorecard's scale ("85,5%", "3,6")."""
 	# a perspective nothing was reported for has no score (not 0): it is left out
 	perspectives = [row for row in rows if row["name"].startswith("P:") and row.get("score") is not None]
 	if not perspectives:
@@ -433,7 +434,7 @@ def chart(rows: list[dict]) -> dict | None:
 		"type": "bar",
 		"colors": [STATUS_CHART_COLOURS[status] for status in statuses],
 		"barOptions": {"stacked": 1},
-		"fieldtype": "Float",
+		**chart_format(scale),
 	}
 
 

@@ -92,4 +92,7 @@ def chart(rows: list) -> dict:
 			],
 		},
 		"type": "line",
+		# as the score columns: the site's number format, one decimal (kpibsc_charts.js)
+		"fieldtype": "Float",
+		"precision": 1,
 	}

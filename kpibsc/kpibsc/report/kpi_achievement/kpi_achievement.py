@@ -7,8 +7,14 @@ from frappe import _
 from frappe.utils import flt, format_date
 
 from kpibsc.engine import PERCENT, SCALES
+from kpibsc.kpibsc.services.score_policy import chart_format
 
 FIGURES = {"Achievement": "achievement", "Actual": "actual", "Score": "score"}
+# how the chart of a figure writes its numbers (public/js/kpibsc_charts.js); scores: their scale's
+CHART_FORMATS = {
+	"achievement": {"fieldtype": "Percent", "precision": 1},
+	"actual": {"fieldtype": "Float", "precision": 2},
+}
 
 
 def execute(filters: dict | None = None):
@@ -24,7 +30,12 @@ def execute(filters: dict | None = None):
 	rows = matrix(results, periods, figure)
 	reported = [period for period in periods if any(row.get(period_key(period)) is not None for row in rows)]
 	kpi_chart = filters.kpi and forecast_chart([row for row in results if row.kpi == filters.kpi], periods)
-	return columns(periods, figure), rows, scale_message(results, figure), kpi_chart or chart(rows, reported)
+	return (
+		columns(periods, figure),
+		rows,
+		scale_message(results, figure),
+		kpi_chart or chart(rows, reported, figure, results[0].score_scale),
+	)
 
 
 def scale_message(results: list, figure: str) -> str | None:
@@ -126,8 +137,10 @@ def columns(periods: list, figure: str) -> list[dict]:
 	]
 
 
-def chart(rows: list[dict], periods: list) -> dict:
-	"""Lines over the periods reported so far (later periods would plot as zeros)."""
+def chart(rows: list[dict], periods: list, figure: str = "achievement", scale: str | None = None) -> dict:
+	"""Lines over the periods reported so far (later periods would plot as zeros), tooltips
+	and axis in the site's number format: achievements "85,5%", scores on their scale,
+	actuals as numbers."""
 	return {
 		"data": {
 			"labels": [format_date(period, "MM-yyyy") for period in periods],
@@ -141,6 +154,7 @@ def chart(rows: list[dict], periods: list) -> dict:
 		},
 		"type": "line",
 		"axisOptions": {"xIsSeries": 1},
+		**CHART_FORMATS.get(figure, chart_format(scale)),
 	}
 
 
@@ -182,4 +196,6 @@ def forecast_chart(results: list, periods: list) -> dict | None:
 		"type": "axis-mixed",
 		"colors": ["#5e64ff", "#98a1a9", "#ffa00a"],
 		"axisOptions": {"xIsSeries": 1},
+		"fieldtype": "Float",
+		"precision": 2,
 	}

@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from kpibsc.kpibsc.services import pay_cost
+from kpibsc.kpibsc.services.printing import currency_decimals
 
 
 def execute(filters: dict | None = None):
@@ -61,9 +62,14 @@ def chart(rows: list[dict]) -> dict:
 	datasets = [{"name": _("Cost"), "values": [row["total"] for row in departments]}]
 	if any(row["budget"] is not None for row in departments):
 		datasets.append({"name": _("Budget"), "values": [row["budget"] or 0 for row in departments]})
+	currency = rows[-1]["currency"] if rows else None
 	return {
 		"data": {"labels": [row["label"] for row in departments], "datasets": datasets},
 		"type": "bar",
+		# the currency's format and decimals in tooltips, the axis shortened (kpibsc_charts.js)
+		"fieldtype": "Currency",
+		"options": currency,
+		"precision": currency_decimals(currency),
 	}
 
 

@@ -32,7 +32,7 @@ def execute(filters: dict | None = None):
 	}
 	rows = tree(current, previous)
 	currency = frappe.get_cached_value("Company", filters.company, "default_currency")
-	return columns(currency), rows, None, chart(rows), summary(current, previous, currency)
+	return columns(currency), rows, None, chart(rows, currency), summary(current, previous, currency)
 
 
 def register(company, from_date, to_date, department=None) -> list:
@@ -190,7 +190,9 @@ def columns(currency: str | None = None) -> list[dict]:
 	]
 
 
-def chart(rows: list[dict]) -> dict:
+def chart(rows: list[dict], currency: str | None = None) -> dict:
+	"""P1, P2 and P3 of each department, stacked; tooltips in the currency's format and
+	decimals ("₫ 224.800.000"), the axis shortened (kpibsc_charts.js)."""
 	departments = [row for row in rows if row["indent"] == 0]
 	return {
 		"data": {
@@ -202,6 +204,9 @@ def chart(rows: list[dict]) -> dict:
 		},
 		"type": "bar",
 		"barOptions": {"stacked": 1},
+		"fieldtype": "Currency",
+		"options": currency,
+		"precision": currency_decimals(currency),
 	}
 
 

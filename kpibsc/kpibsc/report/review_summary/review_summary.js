@@ -1,3 +1,6 @@
+// charts in the site's number format (kpibsc.charts)
+{% include "kpibsc/public/js/kpibsc_charts.js" %}
+
 frappe.query_reports["Review Summary"] = {
 	filters: [
 		{

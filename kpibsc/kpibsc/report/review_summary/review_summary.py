@@ -98,6 +98,8 @@ def chart(rows: list[dict], bands: list[str], settings) -> dict:
 		},
 		"type": "bar",
 		"barOptions": {"stacked": 1},
+		"fieldtype": "Int",  # reviews counted (kpibsc_charts.js)
+		"precision": 0,
 	}
 
 

@@ -179,6 +179,8 @@ def chart(ranked: list[dict]) -> dict:
 		"data": {"labels": bands, "datasets": [{"name": _("People"), "values": counts}]},
 		"type": "bar",
 		"colors": ["#29cd42"],
+		"fieldtype": "Int",  # people: "1.234" on a #.###,## site (kpibsc_charts.js)
+		"precision": 0,
 	}
 
 
