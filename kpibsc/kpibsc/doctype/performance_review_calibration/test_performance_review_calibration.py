@@ -16,6 +16,7 @@ from kpibsc.kpibsc.services.calibration import (
 	CalibrationMoveError,
 	CalibrationNoteError,
 	get_board,
+	get_history,
 	move_to_band,
 )
 from kpibsc.tests.factories import TEST_COMPANY, KPITestCase, make_company, make_department, make_kpi_employee
@@ -146,6 +147,11 @@ class TestCalibration(KPITestCase):
 			(self.people[3], self.cycle.name, "D", "C", "Carried the team in May", HR_USER),
 		)
 		self.assertTrue(log.calibrated_on)
+		# the review's calibration history: HR reads it; the reviewer reads the note on the review
+		frappe.set_user(HR_USER)
+		self.assertEqual([row.name for row in get_history(review.name)], [log.name])
+		frappe.set_user(HEAD)
+		self.assertEqual(get_history(review.name), [])
 		frappe.set_user(HR_USER)
 		board = {row["band"]: row["count"] for row in get_board(self.cycle.name)["bands"]}
 		self.assertEqual(board, dict(A=1, B=2, C=1, D=0, E=1))
