@@ -23,6 +23,7 @@ doctype_js = {
 		"public/js/kpi_scorecard_targets.js",  # targets suggested from last period
 		"public/js/kpi_scorecard_agreement.js",  # targets proposed and agreed
 		"public/js/kpi_scorecard_revisions.js",  # targets revised mid-period
+		"public/js/kpi_scorecard_review.js",  # the scorecard reviewed on a schedule
 		"public/js/kpibsc_percent.js",
 	],
 	# Percent fields as the site writes numbers ("85,5%"): the doctypes that show one read-only
@@ -112,6 +113,8 @@ scheduler_events = {
 	"daily": [
 		"kpibsc.kpibsc.services.reminders.remind_due_measurements",
 		"kpibsc.kpibsc.services.evaluation.remind_due_evaluations",
+		# ... and for scorecards due for their scheduled review
+		"kpibsc.kpibsc.services.scorecard_review.remind_due_reviews",
 	],
 	# fill draft measurements from ERPNext documents (KPIs with an ERPNext Query source)
 	"daily_long": [

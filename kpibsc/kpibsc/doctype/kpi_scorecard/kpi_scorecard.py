@@ -5,7 +5,7 @@ from frappe.utils import flt, format_date, getdate
 
 from kpibsc.engine import normalise_weights
 from kpibsc.kpibsc.permissions import derived_owner, keep_stored_values
-from kpibsc.kpibsc.services import agreement, revisions
+from kpibsc.kpibsc.services import agreement, revisions, scorecard_review
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule
 from kpibsc.kpibsc.services.scorecards import get_kpis, phased_rows, scorecard_title
 
@@ -44,6 +44,7 @@ class KPIScorecard(Document):
 		self.validate_score_policy()
 		self.set_phased_targets(kpis)
 		agreement.keep_and_check(self)
+		scorecard_review.prepare(self)
 
 	def on_update(self):
 		self.recompute_if_policy_changed()
