@@ -1052,6 +1052,10 @@ class TestKPIPayRun(KPITestCase):
 		report = self.simulated(pay_budget=budget)
 		self.assertEqual(report["department"]["total"], 33_193_548)
 		self.assertEqual(report["department"]["variance"], 1_806_452)
+		# its chart tooltips in whole dong, as the site writes numbers (kpibsc_charts.js)
+		chart = pay_cost_report(self.simulation_filters(pay_budget=budget))[3]
+		self.assertEqual((chart["fieldtype"], chart["options"], chart["precision"]), ("Currency", "VND", 0))
+		self.assertEqual(chart["data"]["datasets"][0]["values"], [33_193_548])
 
 		run.submit()  # and then pays exactly that
 		paid = frappe.get_all(
