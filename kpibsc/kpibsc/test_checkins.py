@@ -204,9 +204,11 @@ class TestCheckins(KPITestCase):
 		# the one who asked cannot answer their own request
 		self.assertEqual(call(BEN, "PUT", resource(FEEDBACK, name), {"feedback": "great"}).status, 403)
 		self.assertEqual(self.stored(FEEDBACK, name, "status").status, "Requested")
-		# the colleague asked finds it and answers
+		# the colleague asked finds it on My Work and on their to-do list, and answers
 		with_anna = checkins_as(ANNA, checkins.my_feedback_requests)
 		self.assertIn(name, [row.name for row in with_anna])
+		todo = {"reference_type": FEEDBACK, "reference_name": name, "allocated_to": ANNA}
+		self.assertEqual(frappe.get_all("ToDo", filters=todo, pluck="status"), ["Open"])
 		reply = call(
 			ANNA, "PUT", resource(FEEDBACK, name), {"feedback": "Clear and short", "kind": "Suggestion"}
 		)
@@ -215,6 +217,7 @@ class TestCheckins(KPITestCase):
 			self.stored(FEEDBACK, name, "status", "kind", "feedback_date", "is_request"),
 			{"status": "Given", "kind": "Suggestion", "feedback_date": getdate(), "is_request": 1},
 		)
+		self.assertEqual(frappe.get_all("ToDo", filters=todo, pluck="status"), ["Closed"])
 		# given feedback cannot be emptied again
 		reply = call(ANNA, "PUT", resource(FEEDBACK, name), {"feedback": "<p> </p>"})
 		self.assertEqual(reply.status, 417, reply.text[:500])

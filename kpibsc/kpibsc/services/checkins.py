@@ -153,6 +153,30 @@ def set_feedback_status(doc, stored_status: str | None):
 	frappe.throw(_("Write the feedback: it cannot be empty."), exc=FeedbackError, title=_("No Feedback"))
 
 
+def ask_for_feedback(doc):
+	"""A request sits on the asked colleague's to-do list until they answer it."""
+	if doc.status != REQUESTED or not doc.giver_user:
+		return
+	from frappe.desk.form import assign_to
+
+	assign_to.add(
+		{
+			"assign_to": [doc.giver_user],
+			"doctype": doc.doctype,
+			"name": doc.name,
+			"description": _("{0} asks for your feedback.").format(doc.recipient_name or doc.recipient),
+		}
+	)
+
+
+def close_feedback_request(doc):
+	"""Answered: the to-do the request made is done."""
+	if doc.status == GIVEN and doc.is_request and doc.has_value_changed("status"):
+		from frappe.desk.form import assign_to
+
+		assign_to.close_all_assignments(doc.doctype, doc.name, ignore_permissions=True)
+
+
 # -- check-ins ----------------------------------------------------------------------------------
 
 

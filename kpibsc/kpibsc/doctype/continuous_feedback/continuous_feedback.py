@@ -25,6 +25,12 @@ class ContinuousFeedback(Document):
 		checkins.validate_feedback_links(self)
 		checkins.set_feedback_status(self, self.stored_status())
 
+	def after_insert(self):
+		checkins.ask_for_feedback(self)
+
+	def on_update(self):
+		checkins.close_feedback_request(self)
+
 	def set_people(self):
 		"""From the session on a new feedback (the giver, or for a request the recipient), the
 		stored values after."""
