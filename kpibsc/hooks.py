@@ -86,6 +86,7 @@ permission_query_conditions = {
 	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_query_conditions",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_query_conditions",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_query_conditions",
+	"Performance Feedback Request": "kpibsc.kpibsc.permissions.feedback_request_query_conditions",
 	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_query_conditions",
 	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_query_conditions",
 }
@@ -97,9 +98,13 @@ has_permission = {
 	"KPI Target Revision": "kpibsc.kpibsc.permissions.revision_has_permission",
 	"Performance Review": "kpibsc.kpibsc.permissions.review_has_permission",
 	"Performance Review Note": "kpibsc.kpibsc.permissions.review_note_has_permission",
+	"Performance Feedback Request": "kpibsc.kpibsc.permissions.feedback_request_has_permission",
 	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_has_permission",
 	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_has_permission",
 }
+
+# frappe.client.get_count ignores the row rules: feedback requests are counted as listed
+override_whitelisted_methods = {"frappe.client.get_count": "kpibsc.kpibsc.services.feedback.get_count"}
 
 # a queued or failed recompute (services/recompute.py) outlives bench clear-cache
 persistent_cache_keys = ["kpibsc_recompute_status"]
@@ -113,6 +118,8 @@ scheduler_events = {
 	"daily": [
 		"kpibsc.kpibsc.services.reminders.remind_due_measurements",
 		"kpibsc.kpibsc.services.evaluation.remind_due_evaluations",
+		# ... and for feedback requests due within three days or overdue
+		"kpibsc.kpibsc.services.feedback.remind_pending_feedback",
 		# ... and for scorecards due for their scheduled review
 		"kpibsc.kpibsc.services.scorecard_review.remind_due_reviews",
 	],

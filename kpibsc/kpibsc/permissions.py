@@ -469,3 +469,54 @@ def checkin_has_permission(doc, ptype: str = "read", user: str | None = None) ->
 	return me.name in (stored.employee, stored.manager) or manages_employee(
 		me, stored.employee, stored.department
 	)
+
+
+# -- 360° feedback requests: the rater sees their own; nobody sees who rated them ----------------
+# The reviewee never opens a request about their own review. When the cycle is anonymous their
+# managers (the review's reviewer, anyone above the reviewee in Reports To) do not either, even
+# with an HR role; in a named cycle they read them. HR administers the rest: proposals,
+# approvals, reminders. What the review's people see of the answers is the aggregate of
+# services/feedback.get_review_feedback.
+
+
+def feedback_request_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	table = "`tabPerformance Feedback Request`"
+	me = tree_position(user)
+	hr = is_review_hr(user)
+	if not me:
+		return "" if hr else "1=0"
+	manages = (
+		f"({table}.`reviewee` in (select `name` from `tabEmployee` "
+		f"where `lft` > {int(me.lft)} and `rgt` < {int(me.rgt)}) "
+		f"or {table}.`review` in (select `name` from `tabPerformance Review` "
+		f"where `reviewer_user` = {frappe.db.escape(user)}))"
+	)
+	not_mine = f"{table}.`reviewee` != {frappe.db.escape(me.name)}"
+	rater = f"{table}.`rater_user` = {frappe.db.escape(user)}"
+	if hr:
+		return f"({not_mine} and ({rater} or {table}.`anonymous` = 0 or not {manages}))"
+	return f"({not_mine} and ({rater} or ({table}.`anonymous` = 0 and {manages})))"
+
+
+def feedback_request_has_permission(doc, ptype: str = "read", user: str | None = None) -> bool:
+	"""As the row rule, on the stored request. The rater writes (rates) only an approved
+	request; HR creates and changes the rest; a named cycle's managers read. Everyone else
+	asks through services/feedback.propose_raters."""
+	user = user or frappe.session.user
+	hr = is_review_hr(user)
+	stored = _stored_review_fields(doc, ["review", "reviewee", "rater_user", "anonymous", "status"])
+	if not stored:
+		return hr and ptype == "create"
+	me = tree_position(user)
+	if me and stored.reviewee == me.name:
+		return False
+	if stored.rater_user == user and not hr:
+		return ptype in READ_TYPES or (ptype == "write" and stored.status == "Approved")
+	reviewer = frappe.db.get_value("Performance Review", stored.review, "reviewer_user")
+	manages = bool(me) and (reviewer == user or is_above(me, stored.reviewee))
+	if stored.anonymous and manages and stored.rater_user != user:
+		return False
+	if hr:
+		return True
+	return manages and ptype in READ_TYPES

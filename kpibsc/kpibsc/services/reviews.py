@@ -208,9 +208,16 @@ def kpi_scores(employees: list[str], from_dates: list, to_dates: list) -> pd.Dat
 # -- scoring ----------------------------------------------------------------------------------
 
 
-def score_frame(reviews: pd.DataFrame, ratings: pd.DataFrame, settings: frappe._dict) -> pd.DataFrame:
+def score_frame(
+	reviews: pd.DataFrame,
+	ratings: pd.DataFrame,
+	settings: frappe._dict,
+	feedback_scores: pd.Series | None = None,
+) -> pd.DataFrame:
 	"""Scores and bands of reviews (columns name, kpi_score, review_mode, rank_band) from
-	their ratings (review, weight, self_rating, manager_rating)."""
+	their ratings (review, weight, self_rating, manager_rating). `feedback_scores` (review ->
+	competency score from every source, `engine/feedback.py`) replaces the manager-or-self
+	competency score of the reviews whose cycle asks for feedback."""
 	policy = review_policy(settings)
 	scale = band_scale(settings)
 	names = reviews["name"].tolist()
@@ -222,6 +229,8 @@ def score_frame(reviews: pd.DataFrame, ratings: pd.DataFrame, settings: frappe._
 			ratings["review"], ratings["weight"], ratings["manager_rating"], policy.scale_max
 		).reindex(names)
 		competency = manager_score.fillna(self_score)
+		if feedback_scores is not None:
+			competency = feedback_scores.reindex(names).astype(float).fillna(competency)
 		final = final_scores(
 			reviews["kpi_score"].astype(float).to_numpy(),
 			competency.to_numpy(dtype=float),

@@ -151,3 +151,117 @@ function continuous_feedback_html({ feedback = [], checkins = [] }) {
 		: `<p class="text-muted">${__("No check-ins in the review period.")}</p>`;
 	return `<h5>${__("Feedback Received")}</h5>${given}<h5 class="mt-4">${__("Check-ins")}</h5>${held}`;
 }
+
+// 360° feedback (#17 A): per-competency averages by source, as services/feedback.get_review_feedback
+// shows them (never a rater; anonymous sources only from the cycle's threshold of responses)
+frappe.ui.form.on("Performance Review", {
+	refresh(frm) {
+		if (frm.is_new() || !frm.doc.review_cycle) return;
+		frappe
+			.call("kpibsc.kpibsc.services.feedback.get_review_feedback", { review: frm.doc.name })
+			.then(({ message }) => {
+				if (!message || !message.enabled) return;
+				show_feedback_chart(frm, message);
+				if (frm.doc.docstatus === 0) add_feedback_buttons(frm);
+			});
+	},
+});
+
+const FEEDBACK_SOURCES = [
+	["self", "Self"],
+	["manager", "Manager"],
+	["peers", "Peers"],
+	["reports", "Direct Reports"],
+	["others", "Others"],
+];
+
+function show_feedback_chart(frm, data) {
+	const counts = data.counts;
+	const held = data.held_back.length
+		? `<p class="text-muted small">${__(
+				"Held back until {0} responses per source (anonymous cycle): {1}",
+				[data.threshold, data.held_back.map((source) => __(FEEDBACK_SOURCES.find((s) => s[0] === source)[1])).join(", ")]
+		  )}</p>`
+		: "";
+	const $section = frm.dashboard.add_section(
+		`<div class="kpibsc-feedback"><p class="small">${__(
+			"Feedback requests: {0} asked, {1} answered, {2} declined",
+			[counts.requested, counts.submitted, counts.declined]
+		)}</p>${held}<div class="feedback-chart"></div></div>`,
+		__("360° Feedback")
+	);
+	const sources = FEEDBACK_SOURCES.filter(([key]) => data.competencies.some((row) => row[key] != null));
+	if (!sources.length || !data.competencies.length) return;
+	new frappe.Chart($section.find(".feedback-chart")[0], {
+		type: "bar",
+		height: 240,
+		data: {
+			labels: data.competencies.map((row) => row.competency),
+			datasets: sources.map(([key, label]) => ({
+				name: __(label),
+				values: data.competencies.map((row) => row[key] || 0),
+			})),
+		},
+		axisOptions: { xIsSeries: 0 },
+		tooltipOptions: { formatTooltipY: (value) => format_number(value, null, 1) },
+	});
+	frm.dashboard.show();
+}
+
+function add_feedback_buttons(frm) {
+	frm.add_custom_button(
+		__("Ask for Feedback"),
+		() =>
+			frappe.prompt(
+				[
+					{ fieldname: "rater", fieldtype: "Link", options: "Employee", label: __("Rater"), reqd: 1 },
+					{
+						fieldname: "source",
+						fieldtype: "Select",
+						label: __("Source"),
+						options: [
+							{ value: "Peer", label: __("Peer") },
+							{ value: "Direct Report", label: __("Direct Report") },
+							{ value: "Cross-functional", label: __("Cross-functional") },
+						],
+						default: "Peer",
+					},
+				],
+				({ rater, source }) =>
+					frappe
+						.call({
+							method: "kpibsc.kpibsc.services.feedback.propose_raters",
+							args: { review: frm.doc.name, raters: [rater], source },
+						})
+						.then(({ message }) => {
+							frappe.show_alert({
+								message:
+									message.status === "Proposed"
+										? __("Proposed: the reviewer approves it.")
+										: __("Feedback requested."),
+								indicator: "green",
+							});
+							frm.reload_doc();
+						}),
+				__("Ask for Feedback"),
+				__("Ask")
+			),
+		__("Feedback")
+	);
+	if (frm.doc.employee_user !== frappe.session.user) {
+		frm.add_custom_button(
+			__("Approve Proposed Raters"),
+			() =>
+				frappe
+					.call({
+						method: "kpibsc.kpibsc.services.feedback.approve_proposed",
+						args: { review: frm.doc.name },
+					})
+					.then(({ message }) => {
+						frappe.show_alert({ message: __("{0} requests approved.", [message.approved]), indicator: "green" });
+						frm.reload_doc();
+					}),
+			__("Feedback")
+		);
+	}
+}

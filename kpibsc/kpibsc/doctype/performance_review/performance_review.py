@@ -8,7 +8,7 @@ from frappe.utils import flt, format_date, getdate
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import check_ratings
 from kpibsc.kpibsc.permissions import is_review_hr, stored_document
-from kpibsc.kpibsc.services import calibration, reviews
+from kpibsc.kpibsc.services import calibration, feedback, reviews
 from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
 
 
@@ -248,7 +248,11 @@ class PerformanceReview(Document):
 				}
 			]
 		)
-		scored = reviews.score_frame(frame, ratings, settings).iloc[0]
+		# with the cycle's 360° feedback, the competency score comes from every source
+		from_feedback = feedback.competency_score(self)
+		scored = reviews.score_frame(
+			frame, ratings, settings, None if from_feedback is None else pd.Series({"this": from_feedback})
+		).iloc[0]
 		for field in ("self_score", "manager_score", "competency_score", "final_score", "band_coefficient"):
 			self.set(field, reviews.nan_to_none(scored[field]))
 		self.calculated_band = scored["calculated_band"]

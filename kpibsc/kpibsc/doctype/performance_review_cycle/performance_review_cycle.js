@@ -70,3 +70,29 @@ function forced_distribution(frm) {
 		__("Apply")
 	);
 }
+
+// 360° feedback (#17): requests for every open review of the cycle, made in bulk
+frappe.ui.form.on("Performance Review Cycle", {
+	refresh(frm) {
+		if (frm.is_new() || !frm.doc.feedback_enabled || !frm.perm[0]?.write || frm.is_dirty()) return;
+		frm.add_custom_button(__("Request Feedback"), () =>
+			frm
+				.call({ method: "request_feedback", doc: frm.doc, freeze: true, freeze_message: __("Requesting feedback…") })
+				.then(({ message }) => {
+					const text = message.queued
+						? __("Requesting feedback for {0} reviews in the background.", [message.reviews])
+						: __("{0} feedback requests made for {1} reviews; {2} below the minimum of raters.", [
+								message.created,
+								message.reviews,
+								message.short.length,
+						  ]);
+					frappe.show_alert({ message: text, indicator: "green" });
+				})
+		);
+		frm.add_custom_button(
+			__("Feedback Summary"),
+			() => frappe.set_route("query-report", "Feedback Summary", { review_cycle: frm.doc.name }),
+			__("View")
+		);
+	},
+});

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from kpibsc.kpibsc.services.feedback import completion, request_counts
 from kpibsc.kpibsc.services.reviews import get_settings
 
 
@@ -15,12 +16,20 @@ def execute(filters: dict | None = None):
 	reviews = frappe.get_list(  # get_list: a manager sees their team, HR everyone
 		"Performance Review",
 		filters=review_filters(filters),
-		fields=["department", "rank_band", "final_score", "kpi_score", "competency_score", "docstatus"],
+		fields=[
+			"name",
+			"department",
+			"rank_band",
+			"final_score",
+			"kpi_score",
+			"competency_score",
+			"docstatus",
+		],
 		limit_page_length=0,
 	)
 	if not reviews:
 		return columns(bands), [], _("No reviews match these filters.")
-	rows = summary_rows(reviews, bands)
+	rows = summary_rows(reviews, bands, request_counts([review.name for review in reviews]))
 	return columns(bands), rows, None, chart(rows, bands, settings), report_summary(reviews, bands, settings)
 
 
@@ -34,7 +43,9 @@ def review_filters(filters) -> dict:
 	return conditions
 
 
-def summary_rows(reviews: list, bands: list[str]) -> list[dict]:
+def summary_rows(reviews: list, bands: list[str], feedback: dict | None = None) -> list[dict]:
+	"""`feedback`: review -> its feedback request counts (services/feedback.request_counts)."""
+	feedback = feedback or {}
 	by_department = {}
 	for review in reviews:
 		by_department.setdefault(review.department or _("No Department"), []).append(review)
@@ -49,6 +60,12 @@ def summary_rows(reviews: list, bands: list[str]) -> list[dict]:
 		}
 		for band in bands:
 			row[band_field(band)] = sum(1 for review in group if review.rank_band == band)
+		asked = [feedback[review.name] for review in group if review.name in feedback]
+		row["feedback_completion"] = completion(
+			{key: sum(entry[key] for entry in asked) for key in ("requested", "submitted", "declined")}
+			if asked
+			else None
+		)
 		rows.append(row)
 	return rows
 
@@ -84,6 +101,12 @@ def columns(bands: list[str]) -> list[dict]:
 			}
 			for band in bands
 		),
+		{
+			"fieldname": "feedback_completion",
+			"label": _("Feedback Completion %"),
+			"fieldtype": "Percent",
+			"width": 150,
+		},
 	]
 
 
