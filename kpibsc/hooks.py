@@ -103,8 +103,9 @@ has_permission = {
 	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_has_permission",
 }
 
-# frappe.client.get_count ignores the row rules: feedback requests are counted as listed
-override_whitelisted_methods = {"frappe.client.get_count": "kpibsc.kpibsc.services.feedback.get_count"}
+# frappe.client.get_count counts without permission or row rules: kpibsc's DocTypes are
+# counted as their lists show them (feedback requests, reviews, scorecards…)
+override_whitelisted_methods = {"frappe.client.get_count": "kpibsc.kpibsc.counting.get_count"}
 
 # a queued or failed recompute (services/recompute.py) outlives bench clear-cache
 persistent_cache_keys = ["kpibsc_recompute_status"]
