@@ -38,7 +38,8 @@ class PotentialError(frappe.ValidationError):
 def get_board(cycle: str, department: str | None = None) -> dict:
 	"""The cycle's reviews the user may read (in `department` and the departments below it), by
 	rank band from the best, each band with its quota (count and %) and its actual count."""
-	frappe.get_doc("Performance Review Cycle", cycle).check_permission("read")
+	cycle_doc = frappe.get_doc("Performance Review Cycle", cycle)
+	cycle_doc.check_permission("read")
 	reviews = cycle_reviews(cycle, department)
 	settings = get_settings()
 	codes = [band.code for band in reversed(band_scale(settings).bands)]  # best first
@@ -61,7 +62,7 @@ def get_board(cycle: str, department: str | None = None) -> dict:
 		)
 	return {
 		"cycle": cycle,
-		"cycle_status": frappe.db.get_value("Performance Review Cycle", cycle, "status"),
+		"cycle_status": cycle_doc.status,
 		"department": department or None,
 		"total": len(banded),
 		"bands": bands,
