@@ -375,19 +375,6 @@ def nan_to_none(value):
 	return None if np.isnan(value) else value
 
 
-@frappe.whitelist()
-def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
-	"""frappe.client.get_count (overridden in hooks) counts rows without the row rules: for a
-	feedback request a filter on the rater and the status would tell the reviewee who
-	answered. Requests are counted as get_list shows them; any other DocType as Frappe does."""
-	if doctype != "Performance Feedback Request":
-		from frappe.client import get_count as frappe_get_count
-
-		return frappe_get_count(doctype, filters, debug, cache)
-	rows = frappe.get_list(doctype, filters=frappe.parse_json(filters) if filters else None, pluck="name")
-	return len(rows)
-
-
 # -- a whole cycle at once ---------------------------------------------------------------------
 
 
