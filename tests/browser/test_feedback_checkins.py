@@ -23,7 +23,7 @@ def test_employee_gives_feedback_from_the_desk(as_role, info):
 	desk.fill_link("recipient", info["employees"]["head"])
 	desk.select("kind", "Suggestion")
 	editor = desk.page.locator(
-		".page-container:visible .frappe-control[data-fieldname='feedback'] .ql-editor"
+		".page-container:visible .frappe-control[data-fieldname='feedback'] .ql-editor:not(.read-mode)"
 	)
 	editor.click()
 	editor.type("Shorter weekly sales meetings, please.", delay=5)

@@ -24,9 +24,17 @@ frappe.ui.form.on("Performance Check-in", {
 
 	employee(frm) {
 		if (!frm.doc.employee) return;
+		// the employee's scorecard that covers today (a draft too: the demo's are), latest first
+		const today = frappe.datetime.get_today();
 		frappe.db
 			.get_list("KPI Scorecard", {
-				filters: { scorecard_for: "Employee", employee: frm.doc.employee, status: "Active" },
+				filters: [
+					["scorecard_for", "=", "Employee"],
+					["employee", "=", frm.doc.employee],
+					["status", "!=", "Closed"],
+					["from_date", "<=", today],
+					["to_date", ">=", today],
+				],
 				fields: ["name", "from_date", "to_date"],
 				order_by: "from_date desc",
 				limit: 1,
