@@ -11,13 +11,13 @@ frappe.ui.form.on("KPI Scorecard", {
 		);
 		const pending = can.pending || [];
 		if (pending.length) {
-			frm.dashboard.add_comment(
+			// an indicator: the headline is the recompute status's, which clears it
+			frm.dashboard.add_indicator(
 				__("{0} target revisions wait for approval: {1}", [
 					pending.length,
-					pending.map((row) => frappe.utils.escape_html(row.name)).join(", "),
+					pending.map((row) => row.name).join(", "),
 				]),
-				"yellow",
-				true
+				"orange"
 			);
 		}
 		if (frm.is_dirty()) return;
