@@ -6,9 +6,6 @@ which knows the format, not kpibsc's code."""
 
 import re
 
-TOOLTIP_VALUES = """() => [...document.querySelectorAll('.graph-svg-tip')]
-	.filter((tip) => tip.style.opacity === '1')
-	.flatMap((tip) => [...tip.querySelectorAll('.tooltip-value')].map((el) => el.innerText.trim()))"""
 Y_LABELS = (
 	'() => [...document.querySelectorAll(\'.page-container:not([style*="display: none"]) '
 	".chart-container .y.axis text')].map((el) => el.textContent.trim())"
@@ -31,27 +28,37 @@ def chart_values(desk) -> dict:
 	)
 
 
-def hover_tooltip(desk, selector: str) -> tuple[int, list[str]]:
-	"""Move the mouse onto the first element matching `selector` in the chart that is drawn
-	(a stacked bar's other statuses are 0 high), as a person does: the index of the point
-	hovered and the tooltip's values."""
-	index = desk.page.evaluate(
-		"""(selector) => {
-			const page = [...document.querySelectorAll('.page-container')].find((el) => el.offsetParent);
-			const drawn = [...page.querySelectorAll(`.chart-container ${selector}`)].find((el) => {
-				const box = el.getBoundingClientRect();
-				return box.width > 0 && box.height > 0;
-			});
-			drawn.setAttribute('data-kpibsc-hover', '1');
-			return Number(drawn.closest('[data-point-index]').getAttribute('data-point-index'));
-		}""",
-		selector,
-	)
-	desk.page.locator("[data-kpibsc-hover]").first.hover()
-	desk.page.wait_for_function(
-		"() => [...document.querySelectorAll('.graph-svg-tip')].some((tip) => tip.style.opacity === '1')"
-	)
-	return index, desk.page.evaluate(TOOLTIP_VALUES)
+POINT = """() => {
+	const chart = [...document.querySelectorAll('.chart-container')].find((el) => {
+		const box = el.getBoundingClientRect();
+		return el.offsetParent && box.width > 0 && box.height > 0;
+	});
+	const label = chart.querySelector('.x.axis text').getBoundingClientRect();
+	const axis = chart.querySelector('.y.axis').getBoundingClientRect();
+	return {x: label.left + label.width / 2, y: axis.top + axis.height / 2};
+}"""
+TOOLTIP = """() => {
+	const tip = [...document.querySelectorAll('.graph-svg-tip')].find((el) => el.style.opacity === '1');
+	return tip && {
+		title: tip.querySelector('.title').textContent.trim(),  // innerText is upper-cased by CSS
+		values: [...tip.querySelectorAll('.tooltip-value')].map((el) => el.innerText.trim()),
+	};
+}"""
+
+
+def hover_tooltip(desk) -> dict:
+	"""Move the mouse over the chart above its first x-axis label (the first bar, the first
+	period), as a person does, and read the tooltip: its title (the label) and values."""
+	desk.wait_idle()
+	for _attempt in range(5):  # the chart may be drawn again while the report settles
+		point = desk.page.evaluate(POINT)
+		desk.page.mouse.move(point["x"] - 3, point["y"])
+		desk.page.mouse.move(point["x"], point["y"])
+		desk.page.wait_for_timeout(300)
+		tip = desk.page.evaluate(TOOLTIP)
+		if tip:
+			return tip
+	raise AssertionError(f"no tooltip over the chart at {point}")
 
 
 def assert_axis_in_site_format(desk):
@@ -69,8 +76,9 @@ def test_balanced_scorecard_chart_tooltip_reads_85_5_percent(as_role, info):
 	desk.page.locator(".page-container:visible .chart-container").first.wait_for(state="visible")
 	chart = chart_values(desk)
 	assert chart["fieldtype"] == "Percent", chart
-	# a perspective's bar: its score is in the one dataset (status) that is not 0 there
-	index, shown = hover_tooltip(desk, ".dataset-units rect")
+	# the first perspective's bar: its score is in the one dataset (status) not 0 there
+	tip = hover_tooltip(desk)
+	index, shown = chart["labels"].index(tip["title"]), tip["values"]
 	score = next(values[index] for values in chart["datasets"] if values[index])
 	assert f"{vietnamese(score)}%" in shown, (score, shown)
 	assert all("%" in text and not re.search(r"\.\d", text) for text in shown), shown
@@ -83,8 +91,9 @@ def test_kpi_achievement_chart_tooltip_in_the_site_format(as_role, info):
 	desk.page.locator(".page-container:visible .chart-container").first.wait_for(state="visible")
 	chart = chart_values(desk)
 	assert chart["fieldtype"] == "Percent", chart
-	# a period's point: each KPI line's value there
-	index, shown = hover_tooltip(desk, ".dataset-units circle")
+	# the first period: each KPI line's value there
+	tip = hover_tooltip(desk)
+	index, shown = chart["labels"].index(tip["title"]), tip["values"]
 	expected = [f"{vietnamese(values[index])}%" for values in chart["datasets"]]
 	assert shown == expected, (shown, expected)
 	assert_axis_in_site_format(desk)
