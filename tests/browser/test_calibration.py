@@ -57,3 +57,24 @@ def test_nine_box_grid_draws_the_boxes(as_role, info):
 	assert boxes.count() == 9
 	desk.expect_text("Star")
 	desk.expect_text("Underperformer")
+
+
+def placed(rows: list[dict]) -> int:
+	return sum(row[f"{key}_count"] for row in rows for key in ("low", "medium", "high"))
+
+
+def test_calibration_is_hrs_and_the_grid_shows_only_what_each_may_read(as_role, info):
+	for role in ("employee", "head"):
+		desk = as_role(role)
+		desk.go("review-calibration", expect_refusal=True)
+		desk.assert_refused("the Review Calibration page")
+	# by company: a head's Review Cycle filter meets the known cycle-link refusal (testing-browser.md)
+	filters = {"company": info["company"]}
+	hr = as_role("hr")
+	hr.open_report("Nine Box Grid", filters)
+	everyone = placed(hr.report_rows())
+	head = as_role("head")
+	head.open_report("Nine Box Grid", filters)
+	head.assert_allowed("the Nine Box Grid")
+	team = placed(head.report_rows())
+	assert 0 < team < everyone, f"the head of Sales sees {team} of {everyone} reviews"
