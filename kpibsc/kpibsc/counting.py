@@ -19,7 +19,7 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 		return frappe_get_count(doctype, filters, debug, cache)
 	if meta.istable:
 		frappe.throw(
-			_("Count the rows of {0} through its parent's list.").format(_(doctype)), frappe.PermissionError
+			_("Count the rows of {0} through its parent's list.").format(doctype), frappe.PermissionError
 		)
 	frappe.has_permission(doctype, "read", throw=True)
 	rows = frappe.get_list(
