@@ -26,6 +26,7 @@ from kpibsc.engine.versions import SPEC_COLUMNS, check_effective_from, earliest_
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, step_bands_of
 
 VERSIONED_FIELDS = ("scoring_method", "lower_bound", "upper_bound", "tolerance", "step_direction", "formula")
+FLOAT_FIELDS = ("lower_bound", "upper_bound", "tolerance")
 
 
 class KPIVersionRequiredError(frappe.ValidationError):
@@ -161,7 +162,9 @@ def apply(version):
 	if not frappe.db.exists("KPI Version", {"kpi": kpi.name, "version_no": 1}):
 		keep_replaced_settings(kpi, getdate(version.effective_from))
 	for fieldname in VERSIONED_FIELDS:
-		kpi.set(fieldname, version.get(fieldname))
+		value = version.get(fieldname)
+		# bounds and tolerance as the KPI stores them: 0 when empty (not a change from 0 to nothing)
+		kpi.set(fieldname, flt(value) if fieldname in FLOAT_FIELDS else value)
 	kpi.set(
 		"step_bands", [{"achievement_from": b.achievement_from, "score": b.score} for b in version.step_bands]
 	)

@@ -106,6 +106,8 @@ function kpibsc_show_versions(frm) {
 			}
 			const field = frm.get_field("version_history");
 			if (field) field.$wrapper.html(kpibsc_versions_table(context));
+			// a KPI with versions shows its history open
+			if (context.versions.length) frm.fields_dict.section_versions?.collapse(false);
 			if (context.has_results || context.versions.length) {
 				frm.set_intro(
 					__(

@@ -1,0 +1,67 @@
+"""KPI versions (user guide §4, "Changing a KPI's scoring: versions"): the KPI Manager evaluates
+a KPI the demo's scorecards carry and chooses Adjust, which opens the New Version dialog with
+the earliest allowed date; the version is made and the KPI's Versions section lists it beside
+version 1. The form itself refuses a scoring change on a KPI with results. An employee reads
+the history but is offered no New Version.
+"""
+
+KPI = "CO-07"  # on the demo company's scorecard, so it has results (test_evaluation uses CO-09); the
+# flows run in file order and this file is last, so no other flow sees its new version
+
+
+def test_manager_adjusts_a_kpi_into_a_new_version(as_role):
+	desk = as_role("manager")
+	desk.go("Form", "KPI", KPI)
+	desk.assert_allowed("a KPI")
+	before = desk.doc()["scoring_method"]
+	new_method = "Lower is Better" if before != "Lower is Better" else "Higher is Better"
+
+	desk.click_button("Evaluate")
+	dialog = desk.dialog()
+	dialog.wait_for()
+	dialog.locator("[data-fieldname='outcome'] select").select_option("Adjust")
+	dialog.locator("[data-fieldname='reason'] textarea").fill("Đổi cách chấm điểm từ kỳ tới")
+	desk.dialog_primary()
+
+	# Adjust opens New Version, the earliest date filled in
+	desk.page.wait_for_function(
+		"() => [...document.querySelectorAll('.modal.show .modal-title')].some(e => e.innerText.startsWith('New Version'))"
+	)
+	# that dialog, not the Evaluate one on its way out
+	dialog = desk.page.locator(
+		".modal.show", has=desk.page.locator(".modal-title", has_text="New Version")
+	).last
+	dialog.locator("[data-fieldname='reason'] textarea").wait_for()
+	effective = dialog.locator("[data-fieldname='effective_from'] input").input_value()
+	assert effective, "the New Version dialog proposes no effective date"
+	dialog.locator("[data-fieldname='scoring_method'] select").select_option(new_method)
+	dialog.locator("[data-fieldname='reason'] textarea").fill("Chi phí: càng thấp càng tốt")
+	dialog.locator(".modal-footer .btn-primary").click()
+	desk.wait_idle()
+	desk.page.wait_for_function(
+		"() => [...document.querySelectorAll('#alert-container .alert')].some(e => e.innerText.includes('is in force from'))"
+	)
+	desk.wait_idle()
+	assert desk.doc()["scoring_method"] == new_method
+	history = desk.page.locator(".page-container:visible .kpibsc-version-history")
+	history.wait_for()
+	assert history.locator("tbody tr").count() >= 2, history.inner_text()  # and version 1
+	assert "Chi phí" in history.inner_text()
+
+	# the form no longer takes a scoring change directly
+	desk.page.evaluate("(m) => cur_frm.set_value('scoring_method', m)", before)
+	message = desk.save()
+	assert "New Version" in message, message
+	# what is stored is the new version's method
+	desk.page.evaluate("() => cur_frm.reload_doc()")
+	desk.wait_idle()
+	assert desk.doc()["scoring_method"] == new_method
+
+
+def test_employee_reads_the_history_but_makes_no_version(as_role):
+	desk = as_role("employee")
+	desk.go("Form", "KPI", KPI)
+	desk.assert_allowed("a KPI")
+	desk.wait_idle()
+	toolbar = desk.page.locator(".page-container:visible .page-head")
+	assert not toolbar.locator("button:has-text('New Version')").count()
