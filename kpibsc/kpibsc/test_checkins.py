@@ -171,6 +171,8 @@ class TestCheckins(KPITestCase):
 		# giver, recipient, the recipient's manager (Reports To and head) and HR read it
 		for user in (ANNA, BEN, BOSS, HR_USER):
 			self.assertEqual(call(user, "GET", resource(FEEDBACK, name)).status, 200, user)
+			count = {"doctype": FEEDBACK, "filters": {"recipient": self.ben, "kind": "Concern"}}
+			self.assertEqual(call(user, "POST", method("frappe.client.get_count"), count).message, 1, user)
 			listed = call(user, "POST", GET_LIST, {"doctype": FEEDBACK, "filters": {"name": name}})
 			self.assertEqual([row["name"] for row in listed.message], [name], user)
 		# an unrelated colleague and another company's employee do not, by any path
@@ -180,6 +182,9 @@ class TestCheckins(KPITestCase):
 			self.assertEqual(listed.message, [], user)
 			rows = call(user, "GET", resource(FEEDBACK), query={"filters": frappe.as_json({"name": name})})
 			self.assertEqual(rows.data, [], user)
+			# nor by counting: a Concern for Ben is not there to count
+			count = {"doctype": FEEDBACK, "filters": {"recipient": self.ben, "kind": "Concern"}}
+			self.assertEqual(call(user, "POST", method("frappe.client.get_count"), count).message, 0, user)
 		# only the giver changes the text: not the recipient, the manager or HR
 		for user in (BEN, BOSS, HR_USER, OTTO):
 			reply = call(user, "PUT", resource(FEEDBACK, name), {"feedback": "rewritten", "kind": "Praise"})
