@@ -25,6 +25,8 @@ import pandas as pd
 
 import frappe
 from frappe import _
+from frappe.desk.form.assign_to import add as assign
+from frappe.desk.form.assign_to import close_all_assignments
 from frappe.query_builder.functions import Max
 from frappe.utils import flt, format_date, getdate, now_datetime
 
@@ -32,6 +34,7 @@ from kpibsc.engine.errors import EngineError
 from kpibsc.engine.revisions import originally_set, revised_weights
 from kpibsc.kpibsc.services import recompute
 from kpibsc.kpibsc.services.engine_bridge import check_rule, scoring_rule, throw_engine_error
+from kpibsc.kpibsc.services.reminders import languages
 from kpibsc.kpibsc.services.scorecards import get_kpis, phase_items
 
 OWNER_FIELDS = ("scorecard_for", "company", "department", "employee")
@@ -139,7 +142,31 @@ def request_revision(
 	)
 	if apply_now:
 		approve(revision, doc)
+	else:
+		ask_head(revision, doc)
 	return {"revision": revision.name, "status": revision.status}
+
+
+def ask_head(revision, scorecard):
+	"""A to-do for the head of the scorecard's department, who approves (KPI Managers find
+	pending revisions in the list); none when the head asked, or has no user."""
+	head = scorecard.department and frappe.db.get_value(
+		"Department", scorecard.department, "kpi_department_head"
+	)
+	user = head and frappe.db.get_value("Employee", head, "user_id")
+	if not user or user == frappe.session.user or not may_approve(scorecard, user):
+		return
+	assign(
+		{
+			"assign_to": [user],
+			"doctype": revision.doctype,
+			"name": revision.name,
+			"description": _(
+				"Approve or reject the revision of {0}'s targets: {1}", lang=languages([user]).get(user)
+			).format(scorecard.title, revision.reason),
+		},
+		ignore_permissions=True,
+	)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -160,6 +187,7 @@ def decide_revision(revision: str, approve_it: bool, comment: str | None = None)
 		status = _(doc.status)
 		frappe.throw(_("Revision {0} is already {1}.").format(doc.name, status), TargetRevisionError)
 	comment = (comment or "").strip() or None
+	close_all_assignments(doc.doctype, doc.name, ignore_permissions=True)
 	if frappe.utils.sbool(approve_it):
 		doc.decision_comment = comment
 		approve(doc, scorecard)

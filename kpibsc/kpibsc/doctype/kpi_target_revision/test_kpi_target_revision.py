@@ -203,6 +203,8 @@ class TestTargetRevision(KPITestCase):
 		revision = reply.message["revision"]
 		self.assertEqual(frappe.db.get_value("KPI Target Revision", revision, "status"), "Pending")
 		self.assertEqual(self.targets("REVN-REV"), before)
+		todo = {"reference_type": "KPI Target Revision", "reference_name": revision, "allocated_to": HEAD}
+		self.assertEqual(frappe.db.get_value("ToDo", todo, "status"), "Open")  # the head is asked
 		# they may not approve it, nor write its status through the REST API
 		reply = call(SELLER, "POST", DECIDE, {"revision": revision, "approve_it": 1})
 		self.assertEqual(reply.status, 403, reply.text)
@@ -223,6 +225,7 @@ class TestTargetRevision(KPITestCase):
 		)
 		self.assertEqual(stored, ("Approved", SELLER, HEAD))
 		self.assertEqual(self.targets("REVN-REV")[date(2025, 4, 1)], 140)
+		self.assertNotEqual(frappe.db.get_value("ToDo", todo, "status"), "Open")
 		reply = call(HEAD, "POST", DECIDE, {"revision": revision, "approve_it": 1})
 		self.assertEqual(reply.status, 417, reply.text)  # decided already
 
