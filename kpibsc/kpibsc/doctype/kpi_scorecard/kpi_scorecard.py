@@ -73,6 +73,17 @@ class KPIScorecard(Document):
 		before = None if self.is_new() else self.get_doc_before_save()
 		if not before or before.status != "Active" or self.flags.target_revision:
 			return
+		if self.status == "Draft" and frappe.db.exists(
+			"KPI Measurement", {"scorecard": self.name, "docstatus": 1}
+		):
+			# a draft's targets change freely: back to Draft would be a way round the trail
+			frappe.throw(
+				_(
+					"{0} has approved actuals, so it cannot go back to Draft, where its targets would change without a record. Change them with Revise Targets."
+				).format(frappe.bold(self.title or self.name)),
+				exc=TargetRevisionRequiredError,
+				title=_("Revise Targets"),
+			)
 
 		def terms(card):
 			items = sorted((item.kpi, flt(item.target), flt(item.weight)) for item in card.items)

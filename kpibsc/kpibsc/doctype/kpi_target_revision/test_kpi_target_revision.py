@@ -123,6 +123,19 @@ class TestTargetRevision(KPITestCase):
 		doc.targets[5].target = 150  # typing a period's target pins it: a change too
 		self.assertRaises(TargetRevisionRequiredError, doc.save)
 
+	def test_no_way_round_through_draft_once_actuals_are_approved(self):
+		# no approved actuals yet: back to Draft is allowed (activated by mistake)
+		doc = frappe.get_doc("KPI Scorecard", self.other_card)
+		doc.status = "Draft"
+		doc.save()
+		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.other_card, "status"), "Draft")
+
+		self.measure("2025-01-01", REV=100, OTD=90)
+		doc = frappe.get_doc("KPI Scorecard", self.card)
+		doc.status = "Draft"
+		self.assertRaises(TargetRevisionRequiredError, doc.save)
+		self.assertEqual(frappe.db.get_value("KPI Scorecard", self.card, "status"), "Active")
+
 	def test_earlier_periods_keep_their_targets_and_weights(self):
 		self.measure("2025-01-01", REV=80, OTD=90)
 		self.assertAlmostEqual(self.scorecard_score("2025-01-01"), 88)
