@@ -219,7 +219,12 @@ def main():
 		january = f"{arguments.year}-01-01"
 
 		first, first_s, first_q = measure(lambda: fill_actuals(cards, period_start=january, up_to=january))
+		print(
+			json.dumps({"setup_s": round(setup_s, 1), "bulk_first_s": round(first_s, 2), "queries": first_q}),
+			flush=True,
+		)
 		again, again_s, again_q = measure(lambda: fill_actuals(cards, period_start=january, up_to=january))
+		print(json.dumps({"bulk_again_s": round(again_s, 2), "queries": again_q}), flush=True)
 		bulk_values = january_actuals(cards, arguments.year)
 
 		subset = cards[: arguments.single]

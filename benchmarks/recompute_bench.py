@@ -29,14 +29,15 @@ def approved_measurements(scorecards: list[str], seed: int = 11, chunk: int = 10
 	`chunk` scorecards at a time, so 20,000 scorecards (2.4 million rows) never sit in memory
 	as Python rows at once."""
 	rng = np.random.default_rng(seed)
+	prefix = f"BENCH-M-{frappe.generate_hash(length=6)}-"  # a kept setup's names stay taken
 	measurements = items = 0
 	for start in range(0, len(scorecards), chunk):
-		made, rows = chunk_of_measurements(scorecards[start : start + chunk], rng, measurements)
+		made, rows = chunk_of_measurements(scorecards[start : start + chunk], rng, prefix, measurements)
 		measurements, items = measurements + made, items + rows
 	return measurements, items
 
 
-def chunk_of_measurements(scorecards: list[str], rng, numbered: int) -> tuple[int, int]:
+def chunk_of_measurements(scorecards: list[str], rng, prefix: str, numbered: int) -> tuple[int, int]:
 	from kpibsc.kpibsc.services.bulk import insert_rows
 
 	targets = frappe.get_all(
@@ -51,7 +52,7 @@ def chunk_of_measurements(scorecards: list[str], rng, numbered: int) -> tuple[in
 		key = (row.parent, row.period_start)
 		if key not in measurements:
 			measurements[key] = frappe._dict(
-				name=f"BENCH-M-{numbered + len(measurements):07d}",
+				name=f"{prefix}{numbered + len(measurements):07d}",
 				scorecard=row.parent,
 				period_start=row.period_start,
 				period_end=row.period_end,

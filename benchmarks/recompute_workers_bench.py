@@ -92,6 +92,10 @@ def run_with_workers(job_ids: list[str], workers: int) -> tuple[float, list[dict
 	for job_id in job_ids:
 		job = Job.fetch(create_job_id(job_id), connection=connection)
 		Queue(job.origin, connection=connection).remove(job)
+		# Frappe keeps a finished job 10 minutes (RQ_RESULTS_TTL): the first batches of a
+		# 20,000-employee run are gone before the last ends, with their figures
+		job.result_ttl = job.failure_ttl = 24 * 3600
+		job.save()
 		private.enqueue_job(job)
 	env = {key: value for key, value in os.environ.items() if key != "CI"}
 	started = time.perf_counter()
