@@ -83,6 +83,8 @@ class CascadePlan:
 	values: dict[str, list[dict]] = field(default_factory=dict)
 	# unit name -> existing child scorecard (same owner and period)
 	existing: dict[str, str] = field(default_factory=dict)
+	# unit name -> its existing child scorecard that is active, left as it is
+	active: dict[str, str] = field(default_factory=dict)
 
 
 def cascade_scorecard(
@@ -382,6 +384,11 @@ def existing_children(plan: CascadePlan) -> dict[str, str]:
 		if len(conflicts) > 1:
 			message += " " + _("{0} more children have the same problem.").format(len(conflicts) - 1)
 		frappe.throw(message, exc=CascadeError, title=_("Overlapping Scorecard"))
+	# an active child's targets change only through a recorded revision (Revise Targets), which
+	# a bulk rewrite would go round: it keeps its targets, and still counts in the split
+	plan.active = {
+		row.owner: row.name for row in rows if existing.get(row.owner) == row.name and row.status == "Active"
+	}
 	return existing
 
 
@@ -399,10 +406,11 @@ def write_plan(plan: CascadePlan, show_progress: bool = False) -> dict:
 		)
 	)
 	names.update(plan.existing)
-	positions = {unit.name: index for index, unit in enumerate(plan.units)}
-	total = len(plan.units)
+	positions = {unit.name: index for index, unit in enumerate(plan.units)}  # shares count everyone
+	writable = [unit for unit in plan.units if unit.name not in plan.active]
+	total = len(writable)
 	for start in range(0, total, BATCH_SIZE):
-		batch = plan.units[start : start + BATCH_SIZE]
+		batch = writable[start : start + BATCH_SIZE]
 		batch_created, batch_updated = write_batch(plan, batch, names, positions)
 		created += batch_created
 		updated += batch_updated
@@ -419,12 +427,21 @@ def write_plan(plan: CascadePlan, show_progress: bool = False) -> dict:
 		"level": plan.level,
 		"created": created,
 		"updated": updated,
+		"kept_active": len(plan.active),
 		"items": len(plan.items),
 	}
 	plan.parent.add_comment(
 		"Info",
 		_("Cascaded {0} items to {1} {2} scorecards: {3} new, {4} updated.").format(
 			len(plan.items), total, level_label(plan.level), created, updated
+		)
+		+ (
+			" "
+			+ _("{0} active scorecards kept their targets: revise them with Revise Targets.").format(
+				len(plan.active)
+			)
+			if plan.active
+			else ""
 		),
 	)
 	return summary

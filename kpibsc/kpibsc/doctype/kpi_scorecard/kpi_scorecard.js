@@ -140,7 +140,12 @@ function recompute(frm, include_cascaded) {
 }
 
 function cascade_summary(summary) {
-	return __("{0} scorecards created, {1} updated", [summary.created, summary.updated]);
+	const written = __("{0} scorecards created, {1} updated", [summary.created, summary.updated]);
+	return summary.kept_active
+		? `${written}. ${__("{0} active scorecards kept their targets: revise them with Revise Targets.", [
+				summary.kept_active,
+		  ])}`
+		: written;
 }
 
 function cascade_dialog(frm) {

@@ -315,6 +315,24 @@ class TestCascadeRefusals(KPITestCase):
 		message = self.assertRefused(CascadeError, self.department_card(self.north).name, "Employee")
 		self.assertIn("overlaps", message)
 
+	def test_an_active_child_keeps_its_targets(self):
+		# its targets change only through a recorded revision: a cascade run again leaves it
+		# as it is (and says so) instead of rewriting it in bulk
+		card = self.department_card(self.north, target=100)
+		child = scorecard_doc(
+			[{"kpi": "C-REV", "weight": 100, "target": 7}],
+			scorecard_for="Employee",
+			employee=self.person,
+			status="Active",
+		).insert()
+		summary = cascade(card.name, "Employee")
+		self.assertEqual((summary["created"], summary["updated"], summary["kept_active"]), (0, 0, 1))
+		self.assertEqual(
+			frappe.get_all("KPI Scorecard Item", filters={"parent": child.name}, fields=["kpi", "target"]),
+			[{"kpi": "C-REV", "target": 7}],
+		)
+		self.assertIsNone(frappe.db.get_value("KPI Scorecard", child.name, "parent_scorecard"))
+
 	def test_unknown_child(self):
 		card = self.department_card(self.north)
 		self.assertRefused(CascadeError, card.name, "Employee", units=["HR-EMP-NOBODY"])
