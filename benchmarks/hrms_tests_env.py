@@ -83,8 +83,8 @@ def prepare(site: str):
 	  currency than the _Test Company payroll the tests run.
 	- A default outgoing Email Account: a submitted slip e-mails the employee (into the Email
 	  Queue; tests send nothing), and Frappe refuses to queue mail without one.
-	- HRMS's Leave Type test records (_Test Leave Type ...), which a module run does not make
-	  for the Salary Slip tests.
+	- HRMS's Leave Type and ERPNext's Activity Type test records (_Test Leave Type, _Test
+	  Activity Type ...), which a module run does not make for the Salary Slip tests.
 	"""
 	frappe = connect(site)
 	try:
@@ -97,6 +97,7 @@ def prepare(site: str):
 		defaults.save()
 
 		make_test_records("Leave Type", commit=True)
+		make_test_records("Activity Type", commit=True)
 		if not frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
 			frappe.get_doc(
 				{
