@@ -46,7 +46,8 @@ def shoot(desk, name: str) -> None:
 def test_employee_lands_on_my_work_and_enters_actuals(as_role, info):
 	desk = as_role("reviewee")
 	land(desk)
-	assert sections(desk) == {"mine"}, sections(desk)
+	# their own work, and giving or asking feedback (#17) — no team, no HR sections
+	assert sections(desk) == {"mine", "feedback"}, sections(desk)
 	desk.expect_text("Score, year to date")
 	desk.expect_text("My review")
 	button = desk.page.locator(".page-container:visible [data-enter-actuals]")
