@@ -777,6 +777,8 @@ def add_department_items(department: str, company_card: str, items, objectives) 
 		{"parent_scorecard": company_card, "department": department, "scorecard_for": "Department"},
 	)
 	card = frappe.get_doc("KPI Scorecard", name)
+	if card.status == "Active":  # a demo run before made it, and its targets are revised, not reset
+		return card.name
 	present = {item.kpi for item in card.items}
 	for kpi, weight, target, mode, objective in items:
 		if kpi not in present:
