@@ -79,3 +79,33 @@ def test_reviewee_sees_only_averages(as_role, info):
 	assert listed == [], listed
 	desk.go("Form", "Performance Feedback Request", made["request"], expect_refusal=True)
 	desk.assert_refused("the request about their own review")
+
+
+def test_manager_sees_averages_and_no_rater_in_an_anonymous_cycle(as_role, info):
+	"""The reviewer (the R&D head) sees the same averages and chart on the review; in an
+	anonymous cycle neither the request nor who rated is theirs to see."""
+	if "request" not in made:  # run on its own on a kept site: the request the flows above sent
+		hr = as_role("hr")
+		hr.go("List", "Performance Feedback Request")
+		sent = hr.page.evaluate(
+			"""(reviewee) => frappe.db.get_list('Performance Feedback Request',
+				{filters: {reviewee, status: 'Submitted'}, fields: ['name', 'review']})""",
+			info["employees"]["reviewee"],
+		)
+		if not sent:
+			pytest.skip("the rater's step failed")
+		made.update(review=sent[0]["review"], request=sent[0]["name"])
+	desk = as_role("rd_head")
+	desk.go("Form", "Performance Review", made["review"])
+	desk.assert_allowed("the review of someone who reports to them")
+	section = desk.page.locator(".page-container:visible .kpibsc-feedback")
+	section.wait_for()
+	assert "1 answered" in section.inner_text(), section.inner_text()
+	assert section.locator(".feedback-chart svg").count() == 1
+	assert "Trần Thị Bích" not in desk.page.inner_text("body")
+	listed = desk.page.evaluate(
+		"() => frappe.db.get_list('Performance Feedback Request', {fields: ['name', 'rater', 'rater_name']})"
+	)
+	assert listed == [], listed
+	desk.go("Form", "Performance Feedback Request", made["request"], expect_refusal=True)
+	desk.assert_refused("a request on a review below them in an anonymous cycle")
