@@ -34,10 +34,12 @@ def test_targets_from_the_parent_scorecards_split(as_role, info):
 
 
 def test_department_scorecard_reviewed_on_its_schedule(as_role, info):
-	card = info["department_scorecards"]["Sales"]
+	# Accounts, not Sales: the revision flows open Sales as the same KPI Manager, whose desk
+	# would still hold this flow's copy of it
+	card = info["department_scorecards"]["Accounts"]
 	desk = as_role("manager")
 	desk.go("Form", "KPI Scorecard", card)
-	desk.assert_allowed("the Sales scorecard")
+	desk.assert_allowed("the Accounts scorecard")
 	desk.page.evaluate("() => cur_frm.set_value('review_frequency', 'Quarterly')")
 	message = desk.save()
 	assert not message, f"saving the review frequency said: {message}"
