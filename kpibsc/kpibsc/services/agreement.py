@@ -16,7 +16,7 @@ from frappe.desk.form.assign_to import close_all_assignments
 from frappe.utils import flt, now_datetime
 
 from kpibsc.kpibsc.permissions import keep_stored_values
-from kpibsc.kpibsc.services.reminders import languages
+from kpibsc.kpibsc.services.reminders import languages, nearest_head_user
 
 AGREEMENT_FIELDS = (
 	"agreement_status",
@@ -213,16 +213,9 @@ def manager_users(doc) -> list[str]:
 	"""Who is asked to agree to an employee's proposal: the head of the employee's department,
 	or of the nearest department above it that has one; else whoever proposed before them."""
 	department = frappe.db.get_value("Employee", doc.employee, "department")
-	seen = set()
-	while department and department not in seen:
-		seen.add(department)
-		head, parent = frappe.db.get_value(
-			"Department", department, ["kpi_department_head", "parent_department"]
-		) or (None, None)
-		user = head and head != doc.employee and frappe.db.get_value("Employee", head, "user_id")
-		if user:
-			return [user]
-		department = parent
+	head = nearest_head_user(department, not_employee=doc.employee)
+	if head:
+		return [head]
 	earlier = frappe.db.get_value(doc.doctype, doc.name, "proposed_by")
 	return [earlier] if earlier and earlier != employee_user(doc) else []
 

@@ -29,6 +29,22 @@ def head_users(departments: list[str]) -> dict[str, str]:
 	return dict(rows)
 
 
+def nearest_head_user(department: str | None, not_employee: str | None = None) -> str | None:
+	"""The user of the department's KPI department head, or of the nearest department above it
+	that has one — skipping `not_employee`, who is not asked about their own targets."""
+	seen = set()
+	while department and department not in seen:
+		seen.add(department)
+		head, parent = frappe.db.get_value(
+			"Department", department, ["kpi_department_head", "parent_department"]
+		) or (None, None)
+		user = head and head != not_employee and frappe.db.get_value("Employee", head, "user_id")
+		if user:
+			return user
+		department = parent
+	return None
+
+
 def languages(users: list[str]) -> dict[str, str]:
 	"""User -> the language their to-dos are written in (theirs, else the site's)."""
 	default = frappe.db.get_default("lang") or "en"

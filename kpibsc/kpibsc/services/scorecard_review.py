@@ -13,7 +13,7 @@ from frappe.utils import getdate, nowdate
 
 from kpibsc.engine.evaluation import next_evaluation
 from kpibsc.kpibsc.permissions import keep_stored_values
-from kpibsc.kpibsc.services.reminders import languages
+from kpibsc.kpibsc.services.reminders import languages, nearest_head_user
 
 SERVER_FIELDS = ("last_reviewed", "last_review_note")
 
@@ -35,16 +35,9 @@ def review_owners(doc) -> list[str]:
 	department = doc.department
 	if doc.scorecard_for == "Employee" and doc.employee:
 		department = frappe.db.get_value("Employee", doc.employee, "department") or department
-	seen = set()
-	while department and department not in seen:
-		seen.add(department)
-		head, parent = frappe.db.get_value(
-			"Department", department, ["kpi_department_head", "parent_department"]
-		) or (None, None)
-		user = head and head != doc.employee and frappe.db.get_value("Employee", head, "user_id")
-		if user:
-			return [user]
-		department = parent
+	head = nearest_head_user(department, not_employee=doc.employee)
+	if head:
+		return [head]
 	return [doc.owner] if doc.owner and doc.owner != "Guest" else []
 
 
