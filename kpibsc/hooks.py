@@ -55,6 +55,8 @@ jinja = {
 
 after_install = "kpibsc.setup.install.after_install"
 before_uninstall = "kpibsc.setup.install.before_uninstall"
+# kpibsc's P1/P2/P3 salary components are made again if something deleted them
+after_migrate = "kpibsc.setup.install.after_migrate"
 
 # Testing
 # -------

@@ -232,23 +232,62 @@ def create_salary_components():
 	changed = False
 	for field, name, abbr, description in COMPONENTS:
 		if not frappe.db.exists("Salary Component", name):
-			frappe.get_doc(
-				{
-					"doctype": "Salary Component",
-					"salary_component": name,
-					"salary_component_abbr": abbr,
-					"type": "Earning",
-					"description": description,
-					"depends_on_payment_days": 0,
-					"is_tax_applicable": 1,
-					"remove_if_zero_valued": 1,
-				}
-			).insert(ignore_permissions=True)
+			make_salary_component(name, abbr, description)
 		if not settings.get(field):
 			settings.set(field, name)
 			changed = True
 	if changed:
 		save_settings(settings)
+
+
+def make_salary_component(name: str, abbr: str, description: str):
+	frappe.get_doc(
+		{
+			"doctype": "Salary Component",
+			"salary_component": name,
+			"salary_component_abbr": abbr,
+			"type": "Earning",
+			"description": description,
+			"depends_on_payment_days": 0,
+			"is_tax_applicable": 1,
+			"remove_if_zero_valued": 1,
+		}
+	).insert(ignore_permissions=True)
+
+
+def after_migrate():
+	restore_salary_components()
+
+
+def restore_salary_components():
+	"""On every migrate: kpibsc's P1/P2/P3 components that are gone (HRMS's own tests delete
+	every Salary Component; a user may too) are made again, so pay runs keep working.
+
+	Only what is missing is made: a component that exists is never touched (its accounts and
+	settings are the user's), a settings field that names a component HR chose and that is
+	gone is left for HR (the pay run says so), and nothing else in KPI BSC Settings is saved.
+	A component that cannot be made is reported and skipped: a migrate never fails on it."""
+	if not frappe.db.table_exists("Salary Component") or not frappe.db.exists("DocType", SETTINGS):
+		return
+	for field, name, abbr, description in COMPONENTS:
+		chosen = frappe.db.get_single_value(SETTINGS, field)
+		if chosen and chosen != name:
+			continue  # HR's own choice, there or not
+		frappe.db.savepoint("kpibsc_component")
+		try:
+			if not frappe.db.exists("Salary Component", name):
+				make_salary_component(name, abbr, description)
+				click.secho(_("Salary Component {0} was missing and has been made again.").format(name))
+			if not chosen:
+				frappe.db.set_single_value(SETTINGS, field, name, update_modified=False)
+		except Exception:
+			frappe.db.rollback(save_point="kpibsc_component")
+			frappe.logger(APP).error(f"kpibsc could not make Salary Component {name}", exc_info=True)
+			click.secho(
+				_("Salary Component {0} is missing and could not be made: see the kpibsc log.").format(name),
+				fg="yellow",
+			)
+	frappe.clear_document_cache(SETTINGS, SETTINGS)
 
 
 def delete_salary_components():

@@ -53,6 +53,8 @@ def validate_policy(doc):
 	tables the engine can use."""
 	if doc.effective_to and getdate(doc.effective_to) < getdate(doc.effective_from):
 		frappe.throw(_("The policy ends before it starts."), exc=PayPolicyError)
+	if not doc.disabled:
+		components()  # what the policy pays goes on these: refuse while one is missing
 	overlap = [
 		other.name
 		for other in frappe.get_all(
@@ -562,6 +564,8 @@ def currency_precision(currency: str | None) -> int:
 
 
 def components() -> dict[str, str]:
+	"""The P1/P2/P3 Salary Components of KPI BSC Settings; refuses, naming each one and how
+	to restore it, when one is not set or no longer exists (HRMS's tests or a user deleted it)."""
 	settings = frappe.get_cached_doc("KPI BSC Settings")
 	found = {"p1": settings.p1_component, "p2": settings.p2_component, "p3": settings.p3_component}
 	missing = [key.upper() for key, value in found.items() if not value]
@@ -570,7 +574,33 @@ def components() -> dict[str, str]:
 			_("Set the {0} salary components in KPI BSC Settings first.").format(", ".join(missing)),
 			exc=PayRunError,
 		)
+	check_components_exist(found)
 	return found
+
+
+def check_components_exist(found: dict[str, str]):
+	existing = set(
+		frappe.get_all("Salary Component", filters={"name": ("in", list(found.values()))}, pluck="name")
+	)
+	ours = {field.split("_")[0]: name for field, name, _abbr, _description in COMPONENTS}
+	problems = []
+	for key, name in found.items():
+		if name in existing:
+			continue
+		if name == ours[key]:
+			problems.append(
+				_(
+					"Salary Component {0} ({1}) no longer exists. kpibsc makes it again when a System Manager runs bench --site {2} migrate; or choose another component for {1} in KPI BSC Settings."
+				).format(frappe.bold(name), key.upper(), frappe.local.site)
+			)
+		else:
+			problems.append(
+				_(
+					"Salary Component {0}, chosen for {1} in KPI BSC Settings, no longer exists. Create it again, or choose another component for {1} in KPI BSC Settings."
+				).format(frappe.bold(name), key.upper())
+			)
+	if problems:
+		frappe.throw("<br>".join(problems), exc=PayRunError, title=_("Salary Component Missing"))
 
 
 @dataclasses.dataclass

@@ -13,6 +13,7 @@ class KPIPayRun(Document):
 		self.keep_server_fields()
 		self.validate_dates()
 		self.set_policy()
+		pay.components()  # a component deleted since install: say which, and how to restore it
 		self.validate_employees()
 		self.compute()
 		self.set_totals()
