@@ -16,7 +16,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from kpibsc.engine.arrays import factorize, running_sum
+from kpibsc.engine.arrays import factorize, group_length, running_last, running_sum
 from kpibsc.engine.errors import AggregationError, PhasingError, _, choice
 from kpibsc.engine.rounding import distribute, round_half_up
 
@@ -293,43 +293,51 @@ def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
 	last — the latest reported actual against the current period's target.
 	Returns the frame sorted by item and period with ytd_actual and ytd_target added.
 	"""
-	if not _is_sorted(frame):
+	item, period = frame["item"].to_numpy(), frame["period"].to_numpy()
+	new_item = _new_items(item)
+	if not _is_sorted(item, period, new_item):
 		frame = frame.sort_values(["item", "period"], kind="stable")
+		new_item = _new_items(frame["item"].to_numpy())
 	actual = frame["actual"].to_numpy(dtype=float)
 	target = frame["target"].to_numpy(dtype=float)
 	reported = ~np.isnan(actual)
-	item = frame["item"].to_numpy()
-	# Rows of an item are contiguous: `start` is the position of each row's first row.
-	new_item = np.ones(len(frame), dtype=bool)
-	new_item[1:] = item[1:] != item[:-1]
+	# Rows of an item are contiguous: `firsts` holds the position of each item's first row.
 	firsts = np.flatnonzero(new_item)
-	start = np.repeat(firsts, np.diff(np.append(firsts, len(frame))))
+	# Items with the same number of periods (the usual case) are scanned as a matrix.
+	length = group_length(firsts, len(frame))
 	aggregation_codes, aggregations = factorize(frame["aggregation"])
 	hows = [_aggregation(name) for name in aggregations]
-	count = running_sum(reported, firsts)
-	running_actual = running_sum(np.where(reported, actual, 0.0), firsts)
+	count = running_sum(reported, firsts, length, dtype=np.int64)
+	running_actual = running_sum(np.where(reported, actual, 0.0), firsts, length)
 
 	ytd_actual = np.full(len(frame), np.nan)
 	ytd_target = np.full(len(frame), np.nan)
 	# copyto/divide with `where` write each aggregation's rows in one pass, no compress/scatter
 	for code, how in enumerate(hows):
-		rows = aggregation_codes == code
+		rows = aggregation_codes == code if len(hows) > 1 else True
 		if how == Aggregation.SUM:
 			np.copyto(ytd_actual, running_actual, where=rows)
-			np.copyto(ytd_target, running_sum(target, firsts), where=rows)
+			np.copyto(ytd_target, running_sum(target, firsts, length), where=rows)
 		elif how == Aggregation.AVERAGE:
 			with np.errstate(invalid="ignore", divide="ignore"):
 				np.divide(running_actual, count, out=ytd_actual, where=rows)
-				reported_target = running_sum(np.where(reported, target, 0.0), firsts)
+				reported_target = running_sum(np.where(reported, target, 0.0), firsts, length)
 				np.divide(reported_target, count, out=ytd_target, where=rows)
 		elif how == Aggregation.LAST:
-			latest = np.maximum.accumulate(np.where(reported, np.arange(len(frame)), -1))
-			np.copyto(ytd_actual, actual[np.maximum(latest, 0)], where=rows & (latest >= start))
+			if length is not None:
+				latest_actual = running_last(actual, length)
+			else:
+				# the position of the latest reported row so far; one of an earlier item's
+				# where the item has none yet (count 0: made missing below)
+				latest = np.maximum.accumulate(np.where(reported, np.arange(len(frame)), -1))
+				latest_actual = actual[np.maximum(latest, 0)]
+			np.copyto(ytd_actual, latest_actual, where=rows)
 			np.copyto(ytd_target, target, where=rows)
 		else:
 			# cummin/cummax leave NaN where a period is unreported: carry the running value on.
 			how_name = "cummin" if how == Aggregation.MIN else "cummax"
-			groups = start[rows]
+			rows = np.broadcast_to(rows, len(frame))
+			groups = np.cumsum(new_item)[rows]
 			ytd_actual[rows] = _running(actual[rows], groups, how_name)
 			ytd_target[rows] = _running(np.where(reported, target, np.nan)[rows], groups, how_name)
 
@@ -341,14 +349,18 @@ def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
 	return result
 
 
-def _is_sorted(frame: pd.DataFrame) -> bool:
-	item = frame["item"].to_numpy()
-	period = frame["period"].to_numpy()
+def _new_items(item: np.ndarray) -> np.ndarray:
+	"""True at each row whose item differs from the row before (and at the first row)."""
+	new_item = np.ones(len(item), dtype=bool)
+	new_item[1:] = item[1:] != item[:-1]
+	return new_item
+
+
+def _is_sorted(item: np.ndarray, period: np.ndarray, new_item: np.ndarray) -> bool:
 	if len(item) < 2:
 		return True
 	try:
-		same = item[1:] == item[:-1]
-		return bool(np.all((item[1:] > item[:-1]) | (same & (period[1:] > period[:-1]))))
+		return bool(np.all(item[1:] >= item[:-1]) and np.all(new_item[1:] | (period[1:] > period[:-1])))
 	except TypeError:
 		return False
 

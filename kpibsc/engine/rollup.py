@@ -58,16 +58,24 @@ def rollup_long(
 		raise TreeError(
 			_("The scored node {0} is not in the tree."), leaves["node"].to_numpy()[positions < 0][0]
 		)
-	scores = np.full((len(structure.nodes), len(periods)), np.nan)
-	scores[positions, period_codes] = leaves["score"].to_numpy(dtype=float)
-	rolled = structure.roll(scores, missing)
-	flat = np.flatnonzero(~np.isnan(rolled.ravel()))
-	node_index, period_index = np.divmod(flat, len(periods))
+	width = len(periods)
+	scores = np.full((len(structure.nodes), width), np.nan)
+	scores.reshape(-1)[positions * width + period_codes] = leaves["score"].to_numpy(dtype=float)
+	rolled = structure.roll(scores, missing).reshape(-1)
+	# node by node, period by period, as the matrix lies; cells without a score left out
+	# (few: counted from the missing cells, each node repeated once per scored period)
+	unscored = np.flatnonzero(np.isnan(rolled))
+	periods_scored = width - np.bincount(unscored // width, minlength=len(structure.nodes))
+	period_column = np.tile(periods.to_numpy(), len(structure.nodes))
+	if len(unscored):
+		scored = np.ones(len(rolled), dtype=bool)
+		scored[unscored] = False
+		period_column, rolled = period_column[scored], rolled[scored]
 	return pd.DataFrame(
 		{
-			"node": structure.nodes.to_numpy()[node_index],
-			"period": periods.to_numpy()[period_index],
-			"score": rolled.ravel()[flat],
+			"node": np.repeat(structure.nodes.to_numpy(), periods_scored),
+			"period": period_column,
+			"score": rolled,
 		},
 		copy=False,
 	)
@@ -127,13 +135,22 @@ class _Tree:
 		scores[has_children] = np.nan
 		for level in range(int(self.depth.max(initial=0)), 0, -1):
 			children = np.flatnonzero(self.depth == level)
-			# children of the same parent side by side (in their order), for `reduceat`
-			children = children[np.argsort(self.parents[children], kind="stable")]
-			targets, parent_scores = _weighted_means(
-				self.parents[children], self.weights[children], scores[children], missing
-			)
+			parents = self.parents[children]
+			if children[-1] - children[0] == len(children) - 1 and _ascending(parents):
+				# a block of rows already in their parents' order: read in place
+				child_scores = scores[children[0] : children[-1] + 1]
+			else:
+				# children of the same parent side by side (in their order), for `reduceat`
+				order = np.argsort(parents, kind="stable")
+				children, parents = children[order], parents[order]
+				child_scores = scores[children]
+			targets, parent_scores = _weighted_means(parents, self.weights[children], child_scores, missing)
 			scores[targets] = parent_scores
 		return scores
+
+
+def _ascending(values: np.ndarray) -> bool:
+	return bool(np.all(values[1:] >= values[:-1]))
 
 
 def _weighted_means(parents, weights, child_scores, missing):
@@ -145,14 +162,22 @@ def _weighted_means(parents, weights, child_scores, missing):
 	targets = parents[firsts]
 	known = ~np.isnan(child_scores)
 	column = weights[:, None]
-	filled = child_scores * column
-	filled[~known] = 0.0
-	weighted = np.add.reduceat(filled, firsts, axis=0)
+	periods = child_scores.shape[1]
+	skip = missing == MissingPolicy.SKIP
+	# the weighted scores and (skip) the scored children's weights side by side: one `reduceat`
+	both = np.empty((len(parents), 2 * periods if skip else periods))
+	filled = both[:, :periods]
+	np.multiply(child_scores, column, out=filled)
+	np.copyto(filled, 0.0, where=~known)
+	if skip:
+		np.multiply(known, column, out=both[:, periods:])
+	sums = _segment_sums(both, firsts)
+	weighted = sums[:, :periods]
 	total_weight = np.add.reduceat(weights, firsts)
-	if missing == MissingPolicy.SKIP:
-		weight_sum = np.add.reduceat(known * column, firsts, axis=0)
+	if skip:
+		weight_sum = sums[:, periods:]
 	else:  # every child counts, scored or not: the same sum in every period
-		weight_sum = np.repeat(total_weight[:, None], child_scores.shape[1], axis=1)
+		weight_sum = np.repeat(total_weight[:, None], periods, axis=1)
 	with np.errstate(invalid="ignore", divide="ignore"):
 		result = weighted / weight_sum
 		result[weight_sum <= 0] = np.nan
@@ -165,6 +190,21 @@ def _weighted_means(parents, weights, child_scores, missing):
 			equal = np.add.reduceat(np.where(known, child_scores, 0.0), firsts, axis=0)
 			result[unweighted] = (equal / equal_sum)[unweighted]
 	return targets, result
+
+
+def _segment_sums(values: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+	"""Sum of the rows of each contiguous segment (starting at `firsts`), as `reduceat` adds
+	them. Small segments of one size (every employee with four KPIs) are added as slices of a
+	3-d block, without `reduceat`'s cost per segment, in its order: the first row plus the sum
+	of the others (up to 8 rows, where that sum runs row after row)."""
+	rows, size = len(values), len(values) // max(len(firsts), 1)
+	if 1 < size <= 8 and rows == size * len(firsts) and np.array_equal(firsts, np.arange(0, rows, size)):
+		block = values.reshape(len(firsts), size, -1)
+		others = block[:, 1].copy()
+		for position in range(2, size):
+			others += block[:, position]
+		return np.add(block[:, 0], others, out=others)
+	return np.add.reduceat(values, firsts, axis=0)
 
 
 def _depths(parent_positions: np.ndarray, nodes: pd.Index) -> np.ndarray:

@@ -70,10 +70,19 @@ def achievement(
 	tolerance (Target Range; Lower is Better with a zero target), red_flag, stretch
 	(Thresholds), steps and direction (Step Bands), formula, baseline, previous (Formula).
 	"""
-	method_column = columns["method"]
+	return _achievement(columns, _method_codes(columns["method"]), points, label_column)
+
+
+def _method_codes(method_column) -> tuple[np.ndarray, pd.Index]:
+	"""The method column factorized once, for the kernels and the status zones (a categorical
+	column is not converted to a million Python strings to be compared)."""
 	if not isinstance(method_column, pd.Series | pd.Categorical):
 		method_column = np.asarray(method_column, dtype=object)
-	method_codes, methods = factorize(method_column)
+	return factorize(method_column)
+
+
+def _achievement(columns: Mapping, method_codes: tuple, points: ThresholdPoints, label_column: str):
+	method_codes, methods = method_codes
 	size = len(method_codes)
 	rows = _Rows(columns, size, label_column)
 	result = np.full(size, np.nan)
@@ -127,13 +136,21 @@ class _Rows:
 
 def _relative(actual, target, higher_is_better):
 	"""1 + (actual - target) / |target|: actual / target for a positive target, and a
-	symmetric measure for a negative one (a loss target of -100 met at -50 is 150%)."""
-	gap = np.where(higher_is_better, actual - target, target - actual)
+	symmetric measure for a negative one (a loss target of -100 met at -50 is 150%).
+	`higher_is_better` is one bool for all rows or one per row."""
 	with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-		return 1.0 + gap / np.abs(target)
+		if isinstance(higher_is_better, bool):
+			gap = np.subtract(actual, target) if higher_is_better else np.subtract(target, actual)
+		else:
+			gap = np.where(higher_is_better, actual - target, target - actual)
+		# in place: `gap` is a new array (the columns it came from are the caller's)
+		gap = np.divide(gap, np.abs(target), out=gap if gap.ndim else None)
+		return np.add(gap, 1.0, out=gap if gap.ndim else None)
 
 
 def _require_nonzero_target(rows, mask, target, method, actual=None):
+	if not ((target == 0).any() or np.isnan(target).any()):
+		return
 	# A row without an actual needs no target yet (nothing to score).
 	actual = rows.get("actual", mask) if actual is None else actual
 	bad = ((target == 0) | np.isnan(target)) & ~np.isnan(actual)
@@ -161,13 +178,16 @@ def _lower_is_better(rows, mask, points):
 		raise InvalidTargetError(
 			_("KPI {0}: '{1}' needs a target."), rows.label(mask, no_target), Method.LOWER_IS_BETTER
 		)
+	zero = target == 0
+	if not zero.any():  # missing actuals stay missing through the arithmetic
+		return _relative(actual, target, False)
 	tolerance = rows.get("tolerance", mask)
 	with np.errstate(divide="ignore", invalid="ignore"):
-		result = _relative(actual, np.where(target == 0, 1.0, target), False)
+		result = _relative(actual, np.where(zero, 1.0, target), False)
 		# A zero target (zero accidents): full marks at or below zero, falling to 0% at the
 		# tolerance; with no tolerance, anything above zero scores 0%.
 		zero_target = np.where(tolerance > 0, 1.0 - actual / tolerance, np.where(actual <= 0, 1.0, 0.0))
-	result = np.where(target == 0, zero_target, result)
+	result = np.where(zero, zero_target, result)
 	return np.where(np.isnan(actual), np.nan, result)
 
 
@@ -193,10 +213,17 @@ def _target_range(rows, mask, points):
 		raise InvalidThresholdError(
 			_("KPI {0}: the tolerance may not be negative."), rows.label(mask, tolerance < 0)
 		)
-	distance = np.maximum(np.maximum(lower - actual, actual - upper), 0.0)
+	distance = np.subtract(lower, actual)
+	np.maximum(distance, np.subtract(actual, upper), out=distance)
+	np.maximum(distance, 0.0, out=distance)
 	with np.errstate(divide="ignore", invalid="ignore"):
-		falling = np.maximum(1.0 - distance / tolerance, 0.0)
-	result = np.where(tolerance > 0, falling, np.where(distance == 0, 1.0, 0.0))
+		falling = np.divide(distance, tolerance)
+	np.subtract(1.0, falling, out=falling)
+	np.maximum(falling, 0.0, out=falling)
+	tolerant = tolerance > 0
+	if tolerant.all():  # a missing actual is a missing distance, and stays missing
+		return falling
+	result = np.where(tolerant, falling, np.where(distance == 0, 1.0, 0.0))
 	return np.where(np.isnan(actual), np.nan, result)
 
 
@@ -373,9 +400,14 @@ class StatusBands:
 
 	def codes(self, achievement) -> np.ndarray:
 		"""Position of each achievement's status in `names` (the last one for missing)."""
+		return self._codes(achievement).astype(np.intp)
+
+	def _codes(self, achievement) -> np.ndarray:
+		"""`codes` in the smallest integer type that holds them (a categorical's own)."""
 		achievement = np.asarray(achievement, dtype=float)
+		dtype = np.int8 if len(self.names) < 127 else np.intp
 		# the number of thresholds reached: a comparison per band beats a binary search
-		codes = np.zeros(achievement.shape, dtype=np.intp)
+		codes = np.zeros(achievement.shape, dtype=dtype)
 		for start, _status in self.thresholds:
 			codes += achievement >= start
 		codes[np.isnan(achievement)] = len(self.names) - 1
@@ -388,7 +420,7 @@ class StatusBands:
 
 	def assign(self, achievement) -> pd.Categorical:
 		"""Status of each achievement, as a categorical (cheap for millions of rows)."""
-		return pd.Categorical.from_codes(self.codes(achievement), self.names)
+		return pd.Categorical.from_codes(self._codes(achievement), self.names)
 
 
 @dataclass(frozen=True)
@@ -502,12 +534,14 @@ def score_frame(
 	"""Achievement (raw and capped), score, whether it is above the scale, and status.
 
 	An optional `achievement_cap` column (fractions, NaN for none) caps rows on their own."""
-	raw = achievement(columns, points=policy.points, label_column=label_column)
+	methods = _method_codes(columns["method"])
+	raw = _achievement(columns, methods, policy.points, label_column)
 	row_caps = columns.get("achievement_cap") if hasattr(columns, "get") else None
 	capped = policy.cap(raw, row_caps)
 	score = policy.scale.from_achievement(capped)
 	index = columns.index if isinstance(columns, pd.DataFrame) else None
-	codes = zones(columns, raw, policy.status, label_column)
+	codes = zones(columns, raw, policy.status, label_column, methods=methods)
+	# copy=False: the new arrays become the frame's columns as they are, not stacked into one block
 	return pd.DataFrame(
 		{
 			"achievement_raw": raw,
@@ -517,18 +551,33 @@ def score_frame(
 			"status": pd.Categorical.from_codes(codes, policy.status.names),
 		},
 		index=index,
+		copy=False,
 	)
 
 
-def zones(columns: Mapping, raw: np.ndarray, bands: StatusBands, label_column: str = "item") -> np.ndarray:
+def zones(
+	columns: Mapping,
+	raw: np.ndarray,
+	bands: StatusBands,
+	label_column: str = "item",
+	*,
+	methods: tuple[np.ndarray, pd.Index] | None = None,
+) -> np.ndarray:
 	"""Status codes: by achievement, except where the method has its own zones.
 
 	Thresholds: beyond the red flag (below it, or above it for a falling KPI) is Red, from the
 	red flag to the goal Amber, at or past the goal Green (or better, if the achievement reaches
 	a higher band), whatever points or scale the score uses. Yes/No: met is Green, not met Red.
+	`methods` is the method column's codes and names if the caller has them (`_method_codes`).
 	"""
-	codes = bands.codes(raw)
-	is_method = _method_masks(columns["method"])
+	codes = bands._codes(raw)
+	method_codes, names = _method_codes(columns["method"]) if methods is None else methods
+	if Method.THRESHOLDS not in names and Method.YES_NO not in names:
+		return codes
+
+	def is_method(method: Method) -> np.ndarray:
+		return np.isin(method_codes, [code for code, name in enumerate(names) if name == method])
+
 	measured = ~np.isnan(raw)
 	met, between = bands.met, max(bands.met - 1, 0)
 	thresholds = is_method(Method.THRESHOLDS) & measured
@@ -543,19 +592,6 @@ def zones(columns: Mapping, raw: np.ndarray, bands: StatusBands, label_column: s
 	yes_no = is_method(Method.YES_NO) & measured
 	codes[yes_no] = np.where(raw[yes_no] >= 1.0, met, 0)
 	return codes
-
-
-def _method_masks(method_column):
-	"""A function giving the rows of one method, from the column factorized once (a
-	categorical column is not converted to a million Python strings to be compared)."""
-	if not isinstance(method_column, pd.Series | pd.Categorical):
-		method_column = np.asarray(method_column, dtype=object)
-	method_codes, methods = factorize(method_column)
-
-	def is_method(method: Method) -> np.ndarray:
-		return np.isin(method_codes, [code for code, name in enumerate(methods) if name == method])
-
-	return is_method
 
 
 @dataclass(frozen=True)
