@@ -77,9 +77,28 @@ def _report_and_workspace_messages():
 					yield entry["label"], str(path.relative_to(ROOT))
 
 
+def _onboarding_messages():
+	"""What the desk's onboarding widget passes through __() (frappe/widgets/onboarding_widget.js)."""
+	for kind, keys in (
+		("module_onboarding", ("title", "subtitle", "success_message")),
+		("onboarding_step", ("title", "description", "action_label", "report_description")),
+	):
+		for path in (APP / "kpibsc" / kind).glob("*/*.json"):
+			data = json.loads(path.read_text())
+			for key in keys:
+				if data.get(key):
+					yield data[key], str(path.relative_to(ROOT))
+
+
 def _all_messages() -> dict[str, str]:
 	messages = {}
-	for source in (_python_messages, _js_messages, _doctype_messages, _report_and_workspace_messages):
+	for source in (
+		_python_messages,
+		_js_messages,
+		_doctype_messages,
+		_report_and_workspace_messages,
+		_onboarding_messages,
+	):
 		for message, where in source():
 			messages.setdefault(message, where)
 	return messages

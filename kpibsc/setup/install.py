@@ -102,6 +102,7 @@ def before_uninstall():
 	delete_records_about(doctypes)
 	delete_desk_items(doctypes)
 	delete_scheduled_jobs()
+	delete_onboarding_steps()
 	frappe.db.delete("Patch Log", {"patch": ("like", f"{APP}.%")})
 	delete_roles(doctypes)
 	drop_custom_field_columns(get_custom_fields())
@@ -594,6 +595,20 @@ def delete_desk_items(doctypes: list[str]):
 			pluck="name",
 		):
 			frappe.delete_doc(desk_doctype, name, force=True, ignore_permissions=True, ignore_on_trash=True)
+
+
+def delete_onboarding_steps():
+	"""The steps of kpibsc's Module Onboarding (Frappe removes the onboarding itself with the
+	module, but a step names no module)."""
+	steps = frappe.get_all(
+		"Onboarding Step Map", filters={"parent": ("in", onboardings())}, pluck="step", distinct=True
+	)
+	for step in steps:
+		frappe.delete_doc("Onboarding Step", step, force=True, ignore_permissions=True, ignore_missing=True)
+
+
+def onboardings() -> list[str]:
+	return frappe.get_all("Module Onboarding", filters={"module": ("in", app_modules())}, pluck="name")
 
 
 def delete_scheduled_jobs():

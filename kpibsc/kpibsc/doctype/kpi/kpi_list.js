@@ -1,7 +1,8 @@
 frappe.listview_settings["KPI"] = {
 	onload(listview) {
 		if (!frappe.model.can_create("KPI")) return;
-		listview.page.add_menu_item(__("Load KPI Library"), () => {
+		// a button beside Add KPI (a newcomer's empty list starts here) and in the menu
+		const load_library = () => {
 			const dialog = new frappe.ui.Dialog({
 				title: __("Load KPI Library"),
 				fields: [
@@ -48,6 +49,8 @@ frappe.listview_settings["KPI"] = {
 				},
 			});
 			dialog.show();
-		});
+		};
+		listview.page.add_inner_button(__("Load KPI Library"), load_library);
+		listview.page.add_menu_item(__("Load KPI Library"), load_library);
 	},
 };
