@@ -417,6 +417,25 @@ def manages_employee(me, employee: str | None, department: str | None) -> bool:
 	return is_above(me, employee) or bool(department and department in headed_departments(me.name))
 
 
+def _people_permission(doc, ptype: str, user: str | None, fields: list[str], rule) -> bool:
+	"""What continuous feedback and check-ins share: a System Manager may do anything; HR reads
+	every stored one; nobody without an active Employee does anything else; any employee may
+	start a new one (its controller decides who is who). The rest is `rule(me, stored, ptype)`,
+	with `me` the user's tree_position and `stored` the document's stored `fields`."""
+	user = user or frappe.session.user
+	if _has_full_rights(user):
+		return True
+	stored = _stored_review_fields(doc, fields)
+	if ptype in READ_TYPES and is_review_hr(user) and stored:
+		return True
+	me = tree_position(user)
+	if not me:
+		return False
+	if not stored:
+		return ptype == "create"
+	return rule(me, stored, ptype)
+
+
 def feedback_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
 	return _people_conditions("Continuous Feedback", user, ("giver", "recipient"), "recipient")
 
@@ -425,17 +444,10 @@ def feedback_has_permission(doc, ptype: str = "read", user: str | None = None) -
 	"""The giver and the recipient read it, and so do the recipient's managers and HR; only the
 	giver writes it (the feedback is theirs). Any employee may start one: the controller sets
 	the giver (or, for a request, the recipient) from the session."""
-	user = user or frappe.session.user
-	if _has_full_rights(user):
-		return True
-	stored = _stored_review_fields(doc, ["giver", "recipient", "department"])
-	if ptype in READ_TYPES and is_review_hr(user) and stored:
-		return True
-	me = tree_position(user)
-	if not me:
-		return False
-	if not stored:
-		return ptype == "create"
+	return _people_permission(doc, ptype, user, ["giver", "recipient", "department"], _feedback_rule)
+
+
+def _feedback_rule(me, stored, ptype: str) -> bool:
 	if ptype in READ_TYPES:
 		return me.name in (stored.giver, stored.recipient) or manages_employee(
 			me, stored.recipient, stored.department
@@ -451,17 +463,10 @@ def checkin_has_permission(doc, ptype: str = "read", user: str | None = None) ->
 	"""The employee and their managers read and write a check-in; the manager who holds it may
 	delete it; HR reads them all. Judged on the stored employee, manager and department; who
 	may open a new one is the controller's check (the employee, or one of their managers)."""
-	user = user or frappe.session.user
-	if _has_full_rights(user):
-		return True
-	stored = _stored_review_fields(doc, ["employee", "manager", "department"])
-	if ptype in READ_TYPES and is_review_hr(user) and stored:
-		return True
-	me = tree_position(user)
-	if not me:
-		return False
-	if not stored:
-		return ptype == "create"
+	return _people_permission(doc, ptype, user, ["employee", "manager", "department"], _checkin_rule)
+
+
+def _checkin_rule(me, stored, ptype: str) -> bool:
 	if ptype == "delete":
 		return stored.manager == me.name
 	if ptype not in READ_TYPES and ptype != "write":
