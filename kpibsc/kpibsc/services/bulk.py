@@ -1,12 +1,14 @@
 """Writing many rows at once, for paths that would otherwise save documents one by one."""
 
+import re
+
 import numpy as np
 import pandas as pd
 from pymysql.converters import escape_item
 
 import frappe
 from frappe.model.naming import NamingSeries
-from frappe.utils import cint
+from frappe.utils import cint, now_datetime
 
 INSERT_CHUNK = 5000
 NUMERIC_TYPES = {"Int", "Float", "Currency", "Percent", "Check", "Rating"}
@@ -79,12 +81,44 @@ def reserve_names(naming_series: str, count: int) -> list[str]:
 	series = NamingSeries(naming_series or "KSC-.YYYY.-")
 	prefix = series.get_prefix()
 	digits = len(series.series.rsplit(".", 1)[-1])
+	start = take_numbers(prefix, count)
+	return [f"{prefix}{number:0{digits}d}" for number in range(start + 1, start + count + 1)]
+
+
+def reserve_format_names(doctype: str, count: int) -> list[str]:
+	"""`count` names of a DocType named by a `format:` of dates and one counter, such as
+	`format:PRC-{YYYY}-{#####}`, as Frappe would name them one by one: Frappe counts the
+	`{#...}` of every such format on the Series row with the empty key, whatever the prefix."""
+	if not count:
+		return []
+	autoname = frappe.get_meta(doctype).autoname or ""
+	parts = re.split(r"\{([^{}]+)\}", autoname.removeprefix("format:"))
+	dates = {"YYYY": "%Y", "YY": "%y", "MM": "%m", "DD": "%d"}
+	today = now_datetime()
+	counters = [part for part in parts[1::2] if not part.strip("#")]
+	fields = [part for part in parts[1::2] if part.strip("#") and part not in dates]
+	if not autoname.startswith("format:") or len(counters) != 1 or fields:
+		raise ValueError(f"{doctype} is not named by a format of dates and one counter: {autoname}")
+	template = "".join(
+		part.replace("{", "{{").replace("}", "}}")
+		if index % 2 == 0
+		else today.strftime(dates[part])
+		if part in dates
+		else f"{{0:0{len(part)}d}}"
+		for index, part in enumerate(parts)
+	)
+	start = take_numbers("", count)
+	return [template.format(number) for number in range(start + 1, start + count + 1)]
+
+
+def take_numbers(key: str, count: int) -> int:
+	"""Move the Series counter `key` on by `count` in one update; returns where it stood."""
 	table = frappe.qb.DocType("Series")
-	current = frappe.qb.from_(table).select(table.current).where(table.name == prefix).for_update().run()
+	current = frappe.qb.from_(table).select(table.current).where(table.name == key).for_update().run()
 	if current:
 		start = cint(current[0][0])
-		frappe.qb.update(table).set(table.current, start + count).where(table.name == prefix).run()
+		frappe.qb.update(table).set(table.current, start + count).where(table.name == key).run()
 	else:
 		start = 0
-		frappe.qb.into(table).columns("name", "current").insert(prefix, count).run()
-	return [f"{prefix}{number:0{digits}d}" for number in range(start + 1, start + count + 1)]
+		frappe.qb.into(table).columns("name", "current").insert(key, count).run()
+	return start

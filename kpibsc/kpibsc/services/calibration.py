@@ -1,19 +1,27 @@
 """Calibration: a cycle's reviews by rank band against the forced-distribution quotas, a move
-of one review to another band with its note and a log record, and who rates potential.
+of one review to another band with its note and a log record, the forced distribution of a
+whole cycle, and who rates potential.
 
 A move goes through the review's own calibration path (`PerformanceReview.validate`: HR, in
 the HR Calibration step, with a note; the band's pay coefficient recomputed) and then writes
 a *Performance Review Calibration* record. Quotas are advice: a band over its quota after a
-move is a warning, never an error (the forced distribution on the cycle enforces them).
+move is a warning, never an error (the forced distribution on the cycle enforces them, and
+logs every band it changes as a move would).
 """
+
+import numpy as np
 
 import frappe
 from frappe import _
 from frappe.utils import flt, now_datetime
 
+from kpibsc.engine import forced_distribution
 from kpibsc.engine.calibration import band_quotas
+from kpibsc.engine.errors import EngineError
 from kpibsc.kpibsc.permissions import is_above, is_review_hr, tree_position
-from kpibsc.kpibsc.services.reviews import HR_STATE, band_scale, get_settings
+from kpibsc.kpibsc.services.bulk import insert_rows, reserve_format_names
+from kpibsc.kpibsc.services.engine_bridge import throw_engine_error
+from kpibsc.kpibsc.services.reviews import HR_STATE, band_scale, distribution_quotas, get_settings
 
 CLOSED_CYCLE = "Completed"
 LOG = "Performance Review Calibration"
@@ -219,17 +227,101 @@ def get_history(review: str) -> list[dict]:
 	)
 
 
+# -- the forced distribution of a cycle ----------------------------------------------------------
+
+
+def apply_forced_distribution(cycle: str, group_by: str = "Department") -> dict:
+	"""Rank bands by quota among the cycle's reviews in HR Calibration, per department or
+	across the company; the final score orders, the employee ID breaks ties. Each review gets
+	its band, the band's pay coefficient and the note; one whose band changes also a log
+	record, as a move would (from and to band, who, when). One update per band and
+	multi-row inserts for the log, however large the cycle. Returns how many reviews each
+	band holds."""
+	settings = get_settings()
+	quotas = distribution_quotas(settings)
+	reviews = frappe.get_all(
+		"Performance Review",
+		filters={"review_cycle": cycle, "docstatus": 0, "workflow_state": HR_STATE},
+		fields=["name", "employee", "employee_name", "department", "company", "final_score", "rank_band"],
+		order_by="name",
+	)
+	if not reviews:
+		frappe.throw(_("No review of this cycle is in HR Calibration, so there is nothing to distribute."))
+	groups = [row.department if group_by == "Department" else row.company for row in reviews]
+	try:
+		bands = forced_distribution(
+			[flt(row.final_score) if row.final_score is not None else np.nan for row in reviews],
+			quotas,
+			groups=groups,
+			tiebreak=[row.employee for row in reviews],
+		)
+	except EngineError as error:
+		throw_engine_error(error, _("Forced Distribution"))
+	by_band = {}
+	for row, band in zip(reviews, bands, strict=True):
+		if band:
+			by_band.setdefault(band, []).append(row)
+	note = _("Forced distribution by {0}").format(_(group_by))  # translated at runtime: Department or Company
+	coefficients = {band.code: band.coefficient for band in band_scale(settings).bands}
+	review = frappe.qb.DocType("Performance Review")
+	for band, rows in by_band.items():
+		(
+			frappe.qb.update(review)
+			.set(review.rank_band, band)
+			.set(review.band_coefficient, float(coefficients.get(band, 0)))
+			.set(review.calibration_note, note)
+			.where(review.name.isin([row.name for row in rows]))
+			.run()
+		)
+	moves = [(row, band) for band, rows in by_band.items() for row in rows if row.rank_band != band]
+	log_moves(moves, cycle, note)
+	return {band: len(rows) for band, rows in by_band.items()}
+
+
+def log_moves(moves: list[tuple[frappe._dict, str]], cycle: str, note: str):
+	"""One log record per (review row with its old rank_band, new band), named as Frappe
+	would name them one by one, in multi-row inserts."""
+	now, user = now_datetime(), frappe.session.user
+	rows = [
+		{
+			"name": name,
+			"review": row.name,
+			"employee": row.employee,
+			"employee_name": row.employee_name,
+			"department": row.department,
+			"review_cycle": cycle,
+			"from_band": row.rank_band or None,
+			"to_band": band,
+			"note": note,
+			"calibrated_by": user,
+			"calibrated_on": now,
+			"docstatus": 0,
+			"creation": now,
+			"modified": now,
+			"owner": user,
+			"modified_by": user,
+		}
+		for name, (row, band) in zip(reserve_format_names(LOG, len(moves)), moves, strict=True)
+	]
+	insert_rows(LOG, rows)
+
+
 # -- potential ------------------------------------------------------------------------------------
 
 
 def check_potential(doc):
 	"""PerformanceReview.validate: Potential is the reviewer's (anyone above the employee in
-	Reports To) or HR's judgement; a change by anyone else, the employee first, is refused."""
+	Reports To) or HR's judgement; a change by anyone else, the employee first (an HR user on
+	their own review too), is refused."""
 	before = doc.get_doc_before_save()
-	if (doc.potential or None) == ((before.potential if before else None) or None) or is_review_hr():
+	if (doc.potential or None) == ((before.potential if before else None) or None):
 		return
 	me = tree_position(frappe.session.user)
-	if not (me and me.name != doc.employee and is_above(me, doc.employee)):
+	if doc.employee_user == frappe.session.user or (me and me.name == doc.employee):
+		frappe.throw(
+			_("Nobody rates their own Potential."), exc=PotentialError, title=_("Not Yours to Change")
+		)
+	if not (is_review_hr() or (me and is_above(me, doc.employee))):
 		frappe.throw(
 			_("Only the reviewer or HR rates Potential."),
 			exc=PotentialError,

@@ -1,5 +1,6 @@
 """Performance reviews: settings, the KPI score from scorecard results, scoring, bands,
-cycles (bulk creation, forced distribution) and the HRMS Appraisal's KPI score.
+cycles (bulk creation; the forced distribution is calibration's) and the HRMS Appraisal's
+KPI score.
 
 One path for one review or a cycle of thousands: reviews are scored as a frame by the
 engine (`engine/reviews.py`, `engine/bands.py`); a single review is a frame of one row.
@@ -14,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate, now_datetime
 
-from kpibsc.engine import FIVE_BANDS, BandScale, forced_distribution
+from kpibsc.engine import FIVE_BANDS, BandScale
 from kpibsc.engine.errors import EngineError
 from kpibsc.engine.reviews import ReviewPolicy, competency_scores, final_scores, period_kpi_scores
 from kpibsc.kpibsc.permissions import is_above, tree_position
@@ -503,48 +504,6 @@ def cycle_status(cycle: str) -> list[dict]:
 		group_by="workflow_state",
 		order_by="workflow_state",
 	)
-
-
-def apply_forced_distribution(cycle: str, group_by: str = "Department") -> dict:
-	"""Rank bands by quota among the cycle's reviews in HR Calibration, per department or
-	across the company; the final score orders, the employee ID breaks ties."""
-	settings = get_settings()
-	quotas = distribution_quotas(settings)
-	reviews = frappe.get_all(
-		"Performance Review",
-		filters={"review_cycle": cycle, "docstatus": 0, "workflow_state": HR_STATE},
-		fields=["name", "employee", "department", "company", "final_score"],
-		order_by="name",
-	)
-	if not reviews:
-		frappe.throw(_("No review of this cycle is in HR Calibration, so there is nothing to distribute."))
-	groups = [row.department if group_by == "Department" else row.company for row in reviews]
-	try:
-		bands = forced_distribution(
-			[flt(row.final_score) if row.final_score is not None else np.nan for row in reviews],
-			quotas,
-			groups=groups,
-			tiebreak=[row.employee for row in reviews],
-		)
-	except EngineError as error:
-		throw_engine_error(error, _("Forced Distribution"))
-	coefficients = {band.code: band.coefficient for band in band_scale(settings).bands}
-	review = frappe.qb.DocType("Performance Review")
-	note = _("Forced distribution by {0}").format(_(group_by))  # translated at runtime: Department or Company
-	by_band = {}
-	for row, band in zip(reviews, bands, strict=True):
-		if band:
-			by_band.setdefault(band, []).append(row.name)
-	for band, names in by_band.items():
-		(
-			frappe.qb.update(review)
-			.set(review.rank_band, band)
-			.set(review.band_coefficient, float(coefficients.get(band, 0)))
-			.set(review.calibration_note, note)
-			.where(review.name.isin(names))
-			.run()
-		)
-	return {band: len(names) for band, names in by_band.items()}
 
 
 def progress(enabled: bool, cycle, percent: int, description: str):

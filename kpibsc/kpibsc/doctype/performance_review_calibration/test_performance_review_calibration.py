@@ -267,3 +267,67 @@ class TestCalibration(KPITestCase):
 		frappe.set_user(PEOPLE[0])
 		_columns, rows, *_rest = nine_box_grid({"review_cycle": self.cycle.name})
 		self.assertEqual(sum(row[f"{key}_count"] for row in rows for key in ("low", "medium", "high")), 1)
+
+	# -- the forced distribution ----------------------------------------------------------------
+
+	def distribute(self, user: str):
+		return call(
+			user,
+			"POST",
+			method("run_doc_method"),
+			{
+				"dt": "Performance Review Cycle",
+				"dn": self.cycle.name,
+				"method": "apply_forced_distribution",
+				"args": frappe.as_json({"group_by": "Department"}),
+			},
+		)
+
+	def moves(self, index: int) -> list[tuple]:
+		return [
+			(log.from_band, log.to_band, log.note, log.calibrated_by)
+			for log in sorted(self.logs(index), key=lambda log: log.name)
+		]
+
+	def test_forced_distribution_logs_every_band_it_changes(self):
+		# The four in HR Calibration (100, 80, 80, 60; the fifth is in Self Assessment): 10/20/40/
+		# 20/10 % of 4 are 0.4, 0.8, 1.6, 0.8, 0.4 -> floors 0, 0, 1, 0, 0, and the three left
+		# to the largest remainders B .8, D .8, C .6: B 1, C 2, D 1. Best first: 100 -> B, the
+		# two 80s -> C, 60 -> D. So A->B, B->C and B->C change; D stays, and gets no record.
+		self.assertEqual(self.distribute(PEOPLE[0]).status, 403)  # not the employee's to run
+		self.assertEqual([self.review(i).rank_band for i in range(5)], ["A", "B", "B", "D", "E"])
+		self.assertEqual(sum(len(self.logs(i)) for i in range(5)), 0)
+
+		reply = self.distribute(HR_USER)
+		self.assertEqual(reply.status, 200, reply.text[:500])
+		self.assertEqual(reply.message, {"B": 1, "C": 2, "D": 1})
+		self.assertEqual([self.review(i).rank_band for i in range(5)], ["B", "C", "C", "D", "E"])
+		note = "Forced distribution by Department"
+		self.assertEqual(self.moves(0), [("A", "B", note, HR_USER)])
+		self.assertEqual(self.moves(1), [("B", "C", note, HR_USER)])
+		self.assertEqual(self.moves(2), [("B", "C", note, HR_USER)])
+		self.assertEqual(self.logs(3) + self.logs(4), [])
+		[log] = self.logs(1)
+		self.assertEqual(
+			(log.employee, log.employee_name, log.department, log.review_cycle),
+			(self.people[1], self.review(1).employee_name, self.department, self.cycle.name),
+		)
+		self.assertTrue(log.calibrated_on)
+		self.assertRegex(log.name, r"^PRC-\d{4}-\d{5}$")
+		# HR reads it as the review's calibration history
+		frappe.set_user(HR_USER)
+		self.assertEqual([row.name for row in get_history(self.reviews[self.people[1]])], [log.name])
+
+		# a hand move after it is named past the records written in bulk
+		moved = move_to_band(self.reviews[self.people[3]], "C", "Led the Q2 launch")
+		bulk_names = [log.name for index in range(3) for log in self.logs(index)]
+		self.assertNotIn(moved["log"], bulk_names)
+		self.assertGreater(moved["log"], max(bulk_names))
+		# again: the three already in their bands get nothing new; the hand-moved one goes back
+		# to D (the quotas are the same), and that change is recorded
+		frappe.set_user("Administrator")
+		reply = self.distribute(HR_USER)
+		self.assertEqual(reply.message, {"B": 1, "C": 2, "D": 1})
+		self.assertEqual([len(self.logs(i)) for i in range(5)], [1, 1, 1, 2, 0])
+		self.assertEqual(self.moves(3), [("D", "C", "Led the Q2 launch", HR_USER), ("C", "D", note, HR_USER)])
+		self.assertEqual(self.review(3).rank_band, "D")

@@ -4,7 +4,7 @@ from frappe.model.document import Document
 from frappe.utils import getdate
 
 from kpibsc.kpibsc.permissions import keep_stored_values, stored_document
-from kpibsc.kpibsc.services import feedback, reviews
+from kpibsc.kpibsc.services import calibration, feedback, reviews
 
 
 class PerformanceReviewCycle(Document):
@@ -45,7 +45,7 @@ class PerformanceReviewCycle(Document):
 		cycle = stored_document(self, "write")
 		if group_by not in ("Department", "Company"):
 			frappe.throw(_("Distribute by Department or Company."))
-		return reviews.apply_forced_distribution(cycle.name, group_by)
+		return calibration.apply_forced_distribution(cycle.name, group_by)
 
 	@frappe.whitelist()
 	def request_feedback(self) -> dict:
