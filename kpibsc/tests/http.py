@@ -59,6 +59,7 @@ def call(user: str, method: str, path: str, payload: dict | None = None, query: 
 	frappe.local.is_ajax = True
 	frappe.local.response = frappe._dict({"docs": []})
 	frappe.local.message_log = []
+	frappe.local.error_log = []  # a request's own tracebacks: Frappe's "exc" sends them back
 	frappe.local.form_dict = frappe._dict()
 	frappe.set_user(user)
 	frappe.db.savepoint(SAVEPOINT)

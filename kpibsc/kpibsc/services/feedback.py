@@ -153,6 +153,29 @@ def relation_to_review(review, user: str | None = None) -> str | None:
 	return "hr" if is_review_hr(user) else None
 
 
+def sees_raters(review: str, anonymous: bool, user: str | None = None) -> bool:
+	"""Whether the user may know who was asked for feedback on the review, as the row rules of
+	`permissions.py` let them read its requests: HR, and in a named cycle the reviewee's
+	managers; never the reviewee, nor in an anonymous cycle their managers, whatever role."""
+	row = frappe.db.get_value(
+		"Performance Review", review, ["employee", "employee_user", "reviewer_user"], as_dict=True
+	)
+	relation = relation_to_review(row, user) if row else None
+	return relation == "hr" or (relation == "manager" and not anonymous)
+
+
+def throw_rater_refused():
+	"""The one refusal for someone who may not know who was asked: the same words whether the
+	colleague was asked already or the review is full, and no name."""
+	frappe.throw(
+		_(
+			"Feedback cannot be requested from one of these colleagues: they may have been asked already, or the review may have the cycle's maximum of raters. Nothing was sent."
+		),
+		exc=FeedbackRaterError,
+		title=_("Feedback Not Requested"),
+	)
+
+
 # -- proposing and approving -------------------------------------------------------------------
 
 

@@ -131,6 +131,7 @@ class PerformanceFeedbackRequest(Document):
 			"Performance Feedback Request",
 			{"review": self.review, "rater": self.rater, "status": ("!=", feedback.DECLINED)},
 		):
+			self.refuse_without_names()
 			frappe.throw(
 				_("{0} has already been asked for feedback on this review.").format(
 					frappe.bold(self.rater_name or self.rater)
@@ -146,10 +147,17 @@ class PerformanceFeedbackRequest(Document):
 			"Performance Feedback Request", {"review": self.review, "status": ("!=", feedback.DECLINED)}
 		)
 		if rules.max_raters and count >= rules.max_raters:
+			self.refuse_without_names()
 			frappe.throw(
 				_("This review already has {0} raters, the cycle's maximum.").format(count),
 				exc=feedback.FeedbackRaterError,
 			)
+
+	def refuse_without_names(self):
+		"""Who was asked is not the reviewee's to learn (nor, in an anonymous cycle, their
+		managers'): they get one refusal that names nobody, for a repeat and a full review alike."""
+		if not feedback.sees_raters(self.review, bool(self.anonymous)):
+			feedback.throw_rater_refused()
 
 	def set_ratings(self):
 		"""One row per competency of the review, in its order; nothing else to rate."""

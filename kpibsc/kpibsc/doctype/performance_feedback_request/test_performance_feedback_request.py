@@ -27,6 +27,11 @@ HR = "kpi.fb.hr@example.com"
 OUTSIDER = "kpi.fb.outsider@example.com"
 OTHER_COMPANY = "_Test KPI Feedback Other Co"
 PEERS = (BAO, CHI, DUNG)
+# what the reviewee (and, in an anonymous cycle, their manager) is told when a rater is refused
+NAMELESS = (
+	"Feedback cannot be requested from one of these colleagues: they may have been asked "
+	"already, or the review may have the cycle's maximum of raters. Nothing was sent."
+)
 WEIGHTS = {
 	"weight_self": 10,
 	"weight_manager": 40,
@@ -465,3 +470,57 @@ class TestPerformanceFeedbackRequest(KPITestCase):
 		cycle.reload()
 		cycle.feedback_anonymity = "Named"
 		self.assertRaises(feedback.FeedbackPolicyError, cycle.save)
+
+	# -- refusals that name nobody ---------------------------------------------------------------
+
+	def propose(self, user: str, review, raters: list[str]):
+		return call(
+			user,
+			"POST",
+			method("kpibsc.kpibsc.services.feedback.propose_raters"),
+			{"review": review.name, "raters": [self.people[email] for email in raters], "source": "Peer"},
+		)
+
+	def refusal(self, reply) -> str:
+		"""The one message of a refused request (status 417)."""
+		self.assertEqual(reply.status, 417, reply.text[:500])
+		[message] = [
+			frappe.parse_json(row)["message"] for row in frappe.parse_json(reply.body["_server_messages"])
+		]
+		return message
+
+	def test_a_refused_proposal_does_not_tell_who_was_asked(self):
+		self.make_cycle(feedback_max_raters=2)
+		review = self.review_of(ANH)
+		self.assertEqual(self.propose(HR, review, [BAO]).status, 200)  # HR asks Bao
+		secrets = (BAO, self.people[BAO], frappe.db.get_value("Employee", self.people[BAO], "employee_name"))
+		# the reviewee proposing Bao again, alone or after Chi, and (anonymous cycle) the manager:
+		# the same words, no name, nothing written
+		for user, raters in ((ANH, [BAO]), (ANH, [CHI, BAO]), (HEAD, [BAO])):
+			with self.subTest(user=user, raters=raters):
+				reply = self.propose(user, review, raters)
+				self.assertEqual(self.refusal(reply), NAMELESS)
+				for secret in secrets:
+					self.assertNotIn(secret, reply.text)
+		self.assertEqual(self.requests_of(review), 1)
+		# HR, who sees the requests, is told who and why
+		message = self.refusal(self.propose(HR, review, [BAO]))
+		self.assertIn(secrets[2], message)
+		self.assertIn("has already been asked", message)
+
+		# the review full (Bao and Chi, of a maximum of 2): a colleague asked or not, the
+		# reviewee is told the same
+		self.assertEqual(self.propose(HR, review, [CHI]).status, 200)
+		for raters in ([DUNG], [BAO]):
+			self.assertEqual(self.refusal(self.propose(ANH, review, raters)), NAMELESS)
+		self.assertIn("the cycle's maximum", self.refusal(self.propose(HR, review, [DUNG])))
+		self.assertEqual(self.requests_of(review), 2)
+
+	def test_a_named_cycles_manager_is_told_who_was_asked(self):
+		self.make_cycle(feedback_anonymity="Named")
+		review = self.review_of(ANH)
+		self.assertEqual(self.propose(HEAD, review, [BAO]).status, 200)
+		self.assertIn("has already been asked", self.refusal(self.propose(HEAD, review, [BAO])))
+		# the reviewee never: named or not, their own review's requests are not theirs to read
+		self.assertEqual(self.refusal(self.propose(ANH, review, [BAO])), NAMELESS)
+		self.assertEqual(self.requests_of(review), 1)
