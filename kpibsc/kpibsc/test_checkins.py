@@ -23,6 +23,7 @@ BEN = "kpi.cfb.ben@example.com"
 OTTO = "kpi.cfb.otto@example.com"  # CFB Ops: unrelated to the others
 OUTSIDER = "kpi.cfb.outsider@example.com"  # another company
 HR_USER = "kpi.cfb.hru@example.com"
+LENA = "kpi.cfb.lena@example.com"  # made by a test: Anna's Reports To, heads no department
 FEEDBACK, CHECKIN = "Continuous Feedback", "Performance Check-in"
 GET_LIST = method("frappe.client.get_list")
 
@@ -394,6 +395,65 @@ class TestCheckins(KPITestCase):
 		# nothing left to make
 		reply = call(BOSS, "POST", method("run_doc_method"), run)
 		self.assertEqual(reply.status, 417)
+
+	# -- a Reports To manager who is not the department head ------------------------------------
+
+	def search_scorecards(self, user: str, employee: str, **filters):
+		"""The check-in form's scorecard picker, as the desk's Link field asks for it."""
+		reply = call(
+			user,
+			"POST",
+			method("frappe.desk.search.search_link"),
+			{
+				"doctype": "KPI Scorecard",
+				"txt": "",
+				"query": "kpibsc.kpibsc.services.checkins.scorecard_query",
+				"filters": {"employee": employee, **filters},
+				"reference_doctype": CHECKIN,
+			},
+		)
+		self.assertEqual(reply.status, 200, reply.text[:500])
+		return [row["value"] for row in reply.message]
+
+	def test_a_reports_to_manager_holds_a_checkin_with_the_reports_scorecard(self):
+		# Lena (Ops, heads nothing) is Anna's Reports To; Anna is in Sales, which Boss heads
+		lena = make_kpi_employee(LENA, frappe.db.get_value("Employee", self.otto, "department"))
+		make_user(LENA, "KPI User", "Employee")
+		anna = frappe.get_doc("Employee", self.anna)
+		anna.reports_to = lena
+		anna.save()
+		# the scorecard row rule does not show her Anna's scorecard, so the plain picker is empty
+		plain = call(
+			LENA,
+			"POST",
+			method("frappe.desk.search.search_link"),
+			{"doctype": "KPI Scorecard", "txt": "", "filters": {"employee": self.anna}},
+		)
+		self.assertEqual(plain.message, [])
+		# the check-in's picker does, and the form's default (the one running on a day) too
+		self.assertEqual(self.search_scorecards(LENA, self.anna), [self.card])
+		self.assertEqual(self.search_scorecards(LENA, self.anna, on_date="2025-03-20"), [self.card])
+		self.assertEqual(self.search_scorecards(LENA, self.anna, on_date="2024-03-20"), [])
+		reply = self.open_checkin(LENA, self.anna, manager_notes="Let us look at A")
+		self.assertEqual(reply.status, 200, reply.text[:500])
+		name = reply.data["name"]
+		self.assertEqual(
+			self.stored(CHECKIN, name, "manager", "scorecard"), {"manager": lena, "scorecard": self.card}
+		)
+		self.assertEqual(
+			frappe.get_all("Performance Check-in KPI", filters={"parent": name}, pluck="kpi", order_by="idx"),
+			["CFB-A", "CFB-B", "CFB-D"],
+		)
+		self.assertEqual(call(LENA, "GET", resource(CHECKIN, name)).status, 200)
+		# and nothing more: the scorecard itself stays closed to her, to read and to change
+		self.assertEqual(call(LENA, "GET", resource("KPI Scorecard", self.card)).status, 403)
+		reply = call(LENA, "PUT", resource("KPI Scorecard", self.card), {"title": "Lena's now"})
+		self.assertEqual(reply.status, 403)
+		self.assertNotEqual(self.stored("KPI Scorecard", self.card, "title").title, "Lena's now")
+		# the employee picks their own; a colleague, someone unrelated, another company nothing
+		self.assertEqual(self.search_scorecards(ANNA, self.anna), [self.card])
+		for user in (BEN, OTTO, OUTSIDER, HR_USER):
+			self.assertEqual(self.search_scorecards(user, self.anna), [], user)
 
 	# -- the review shows the period's feedback and check-ins ------------------------------------
 

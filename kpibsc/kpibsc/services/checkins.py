@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Max
-from frappe.utils import getdate, strip_html, today
+from frappe.utils import cint, getdate, strip_html, today
 
 from kpibsc.kpibsc.permissions import manages_employee, tree_position
 
@@ -234,6 +234,53 @@ def validate_checkin_period(doc):
 				frappe.format(scorecard.from_date, "Date"), frappe.format(scorecard.to_date, "Date")
 			)
 		)
+
+
+@frappe.whitelist()
+def scorecard_query(
+	doctype: str,
+	txt: str,
+	searchfield: str,
+	start: int,
+	page_len: int,
+	filters: dict | str | None = None,
+	**kwargs,
+) -> list:
+	"""The check-in's scorecard picker (a link query): the employee's scorecards, for whoever
+	may open a check-in with them (the employee, anyone above them in Reports To, their
+	department's head), with create on Performance Check-in. A Reports To manager who is not
+	the head has no read on the report's scorecard and gets none here: only its name, title
+	and dates, to pick it. `filters`: `employee`; with `on_date`, the scorecards running that
+	day that are not Closed."""
+	filters = frappe._dict(frappe.parse_json(filters) if isinstance(filters, str) else filters or {})
+	if not frappe.has_permission("Performance Check-in", "create"):
+		return []
+	me = tree_position(frappe.session.user)
+	employee = employees([filters.employee]).get(filters.employee) if filters.get("employee") else None
+	if not (me and employee):
+		return []
+	if me.name != employee.name and not manages_employee(me, employee.name, employee.department):
+		return []
+	scorecard = frappe.qb.DocType("KPI Scorecard")
+	query = (
+		frappe.qb.from_(scorecard)
+		.select(scorecard.name, scorecard.title, scorecard.from_date, scorecard.to_date)
+		.where((scorecard.scorecard_for == "Employee") & (scorecard.employee == employee.name))
+	)
+	if txt:
+		query = query.where(scorecard.name.like(f"%{txt}%") | scorecard.title.like(f"%{txt}%"))
+	if filters.get("on_date"):
+		day = getdate(filters.on_date)
+		query = query.where(
+			(scorecard.from_date <= day) & (scorecard.to_date >= day) & (scorecard.status != "Closed")
+		)
+	return (
+		query.orderby(scorecard.from_date, order=frappe.qb.desc)
+		.orderby(scorecard.name)
+		.limit(cint(page_len) or 20)
+		.offset(cint(start))
+		.run()
+	)
 
 
 def kpis_needing_attention(scorecard: str, from_date, to_date) -> list[dict]:

@@ -1,8 +1,13 @@
 // The manager and the KPIs needing attention are filled by the server when the check-in is saved.
+const SCORECARD_QUERY = "kpibsc.kpibsc.services.checkins.scorecard_query";
+
 frappe.ui.form.on("Performance Check-in", {
 	setup(frm) {
+		// the server's query: a Reports To manager who is not the head picks the report's
+		// scorecard without read on it
 		frm.set_query("scorecard", () => ({
-			filters: { scorecard_for: "Employee", employee: frm.doc.employee || "" },
+			query: SCORECARD_QUERY,
+			filters: { employee: frm.doc.employee || "" },
 		}));
 	},
 
@@ -25,22 +30,17 @@ frappe.ui.form.on("Performance Check-in", {
 	employee(frm) {
 		if (!frm.doc.employee) return;
 		// the employee's scorecard that covers today (a draft too: the demo's are), latest first
-		const today = frappe.datetime.get_today();
-		frappe.db
-			.get_list("KPI Scorecard", {
-				filters: [
-					["scorecard_for", "=", "Employee"],
-					["employee", "=", frm.doc.employee],
-					["status", "!=", "Closed"],
-					["from_date", "<=", today],
-					["to_date", ">=", today],
-				],
-				fields: ["name", "from_date", "to_date"],
-				order_by: "from_date desc",
-				limit: 1,
+		frappe
+			.xcall(SCORECARD_QUERY, {
+				doctype: "KPI Scorecard",
+				txt: "",
+				searchfield: "name",
+				start: 0,
+				page_len: 1,
+				filters: { employee: frm.doc.employee, on_date: frappe.datetime.get_today() },
 			})
 			.then((rows) => {
-				if (rows.length && !frm.doc.scorecard) frm.set_value("scorecard", rows[0].name);
+				if (rows.length && !frm.doc.scorecard) frm.set_value("scorecard", rows[0][0]);
 			});
 	},
 });
