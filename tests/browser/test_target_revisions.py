@@ -71,3 +71,47 @@ def test_kpi_manager_approves_and_sees_the_original_targets(as_role, info):
 	desk.open_report("Balanced Scorecard", {"scorecard": made["scorecard"], "targets": "As Originally Set"})
 	assert desk.report_rows(), "the report shows the scorecard as originally set"
 	desk.expect_text("as originally set, before any revision")
+
+
+def test_an_approver_with_the_scorecard_open_sees_a_new_request(as_role, info):
+	"""A request made while the KPI Manager has the scorecard open (the head asks from their own
+	session) shows up under Revisions without reloading the page: Check for Requests (the
+	realtime notice does it by itself where socket.io runs; tier 3 has none). The manager
+	rejects it, so the figures stay as the other flows left them."""
+	card = info["department_scorecards"]["Sales"]
+	manager = as_role("manager")
+	manager.go("Form", "KPI Scorecard", card)
+	manager.page.evaluate("() => { window.kpibsc_same_page = true; }")
+	head = as_role("head")
+	head.go("Form", "KPI Scorecard", card)
+	revision = head.page.evaluate(
+		"""async (card) => {
+			const doc = await frappe.xcall("frappe.client.get", {doctype: "KPI Scorecard", name: card});
+			const can = await frappe.xcall("kpibsc.kpibsc.services.revisions.revision_actions", {scorecard: card});
+			const [first, second] = doc.items;
+			const reply = await frappe.xcall("kpibsc.kpibsc.services.revisions.request_revision", {
+				scorecard: card,
+				effective_from: can.periods[can.periods.length - 1],
+				reason: "Asked while the KPI Manager has it open",
+				changes: [{kpi: first.kpi, weight: first.weight + 1}, {kpi: second.kpi, weight: second.weight - 1}],
+			});
+			return reply.revision;
+		}""",
+		card,
+	)
+	assert revision
+	manager.click_button("Check for Requests", group="Revisions")
+	manager.click_button(f"Reject {revision}", group="Revisions")
+	assert manager.page.evaluate("() => window.kpibsc_same_page === true"), "the page was reloaded"
+	approve = manager.page.locator(
+		".page-container:visible .page-head .inner-group-button[data-label='Revisions'] .dropdown-item",
+		has_text=f"Approve {revision}",
+	)
+	assert approve.count() == 1, "Approve is offered beside Reject"
+	manager.dialog().locator("[data-fieldname='comment'] textarea").fill("Not this month")
+	manager.dialog_primary()
+	manager.page.wait_for_function(
+		"""(name) => frappe.db.get_value("KPI Target Revision", name, "status")
+			.then((r) => r.message.status === "Rejected")""",
+		arg=revision,
+	)

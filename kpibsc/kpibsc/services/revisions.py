@@ -10,7 +10,8 @@ their weights too.
 
 Who: anyone who may read the scorecard may ask (the employee for their own); whoever may
 change it approves (the department head for the team, a KPI Manager), never the scorecard's
-own employee. One who may approve can apply their own revision at once.
+own employee, and not HR (docs/security.md: HR reviews and pays on the targets, so it does not
+also set them). One who may approve can apply their own revision at once.
 
 Refused, with nothing written: no reason; an effective period that is not one of the
 scorecard's; a period at or after which a measurement is already approved (its results stay
@@ -102,6 +103,28 @@ def open_periods(scorecard) -> list:
 # -- the whitelisted actions ------------------------------------------------------------------
 
 
+@frappe.whitelist()
+def revision_actions(scorecard: str) -> dict:
+	"""The form's `actions` as they are now: a request made while the form is open does not
+	change the scorecard, so the form asks again (on the realtime notice, on Check for
+	Requests, when it is shown again)."""
+	doc = frappe.get_doc("KPI Scorecard", scorecard)
+	doc.check_permission("read")
+	return actions(doc)
+
+
+def announce(revision):
+	"""Tell whoever has the scorecard open that its pending revisions changed (after the commit,
+	so their form reads the new state); they read it through `revision_actions`."""
+	frappe.publish_realtime(
+		"kpibsc_target_revision",
+		{"scorecard": revision.scorecard, "revision": revision.name},
+		doctype="KPI Scorecard",
+		docname=revision.scorecard,
+		after_commit=True,
+	)
+
+
 @frappe.whitelist(methods=["POST"])
 def request_revision(
 	scorecard: str, effective_from: str, reason: str, changes: str | list, apply_now: bool = False
@@ -144,6 +167,7 @@ def request_revision(
 		approve(revision, doc)
 	else:
 		ask_head(revision, doc)
+	announce(revision)
 	return {"revision": revision.name, "status": revision.status}
 
 
@@ -173,14 +197,15 @@ def ask_head(revision, scorecard):
 def decide_revision(revision: str, approve_it: bool, comment: str | None = None) -> dict:
 	"""Approve a pending revision (applying it to the scorecard) or reject it with a comment."""
 	doc = frappe.get_doc("KPI Target Revision", revision)
-	doc.check_permission("read")
 	scorecard = frappe.get_doc("KPI Scorecard", doc.scorecard)
-	if not may_approve(scorecard):
+	# one refusal for whoever may not decide, readers or not: it says who decides
+	if not (frappe.has_permission(doc.doctype, "read", doc=doc) and may_approve(scorecard)):
 		frappe.throw(
 			_(
-				"Only the scorecard's department head or a KPI Manager approves a revision, and nobody their own targets."
+				"A target revision is approved or rejected by the head of the scorecard's department or by a KPI Manager (or System Manager), never by the scorecard's own employee. HR Managers do not approve targets: they review and pay on them. Ask the head or a KPI Manager."
 			),
 			frappe.PermissionError,
+			title=_("Not Yours to Approve"),
 		)
 	if doc.status != "Pending":
 		# translated at runtime: the status is one of the DocType's Select options
@@ -205,6 +230,7 @@ def decide_revision(revision: str, approve_it: bool, comment: str | None = None)
 		doc.flags.from_revision_service = True
 		doc.save(ignore_permissions=True)
 		scorecard.add_comment("Info", _("Rejected revision {0}: {1}").format(doc.name, comment))
+	announce(doc)
 	return {"revision": doc.name, "status": doc.status}
 
 

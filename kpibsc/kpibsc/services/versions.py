@@ -18,7 +18,7 @@ import pandas as pd
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Min
-from frappe.utils import flt, format_date, getdate
+from frappe.utils import flt, format_date, getdate, today
 
 from kpibsc.engine import Method
 from kpibsc.engine.errors import EngineError
@@ -34,6 +34,10 @@ class KPIVersionRequiredError(frappe.ValidationError):
 
 
 class KPIVersionDateError(frappe.ValidationError):
+	pass
+
+
+class KPIVersionInUseError(frappe.ValidationError):
 	pass
 
 
@@ -161,6 +165,11 @@ def apply(version):
 	kpi = frappe.get_doc("KPI", version.kpi)
 	if not frappe.db.exists("KPI Version", {"kpi": kpi.name, "version_no": 1}):
 		keep_replaced_settings(kpi, getdate(version.effective_from))
+	put_on_kpi(kpi, version)
+
+
+def put_on_kpi(kpi, version):
+	"""The version's scoring settings on the KPI (its fields always hold the latest version's)."""
 	for fieldname in VERSIONED_FIELDS:
 		value = version.get(fieldname)
 		# bounds and tolerance as the KPI stores them: 0 when empty (not a change from 0 to nothing)
@@ -199,6 +208,92 @@ def keep_replaced_settings(kpi, effective_from: date):
 	)
 	first_version.flags.replaced_settings = True
 	first_version.insert(ignore_permissions=True)
+
+
+# -- removing a mistaken version -------------------------------------------------------------
+
+
+def check_removable(version):
+	"""KPI Version.on_trash: only the latest version goes, before it takes effect and before
+	any period it scores has actuals; the KPI goes back to the version before it. A version
+	is deleted, not cancelled: nothing was ever scored with it, so there is nothing for a
+	record to keep (the deletion itself is logged as a Deleted Document)."""
+	frappe.has_permission("KPI", "write", doc=version.kpi, throw=True)
+	name, effective_from = frappe.bold(version.kpi), getdate(version.effective_from)
+	latest = latest_version(version.kpi)
+	if latest and latest.version_no != version.version_no:
+		frappe.throw(
+			_("Remove version {0} of KPI {1} first: versions are removed newest first.").format(
+				latest.version_no, name
+			),
+			KPIVersionInUseError,
+			title=_("Version In Use"),
+		)
+	if effective_from <= getdate(today()):
+		frappe.throw(
+			_(
+				"Version {0} of KPI {1} is in force since {2}, so it is kept: a version can only be removed before it takes effect. Make a new version to change the scoring from a later date."
+			).format(version.version_no, name, format_date(effective_from)),
+			KPIVersionInUseError,
+			title=_("Version In Use"),
+		)
+	measured = first_measured_period(version.kpi, effective_from)
+	if measured:
+		frappe.throw(
+			_(
+				"Version {0} of KPI {1} already scores actuals of the period from {2}, so it is kept. Make a new version to change the scoring from a later date."
+			).format(version.version_no, name, format_date(measured)),
+			KPIVersionInUseError,
+			title=_("Version In Use"),
+		)
+
+
+def first_measured_period(kpi: str, effective_from: date) -> date | None:
+	"""The first period starting on or after `effective_from` (one the version scores) with an
+	actual in a KPI Result or an approved measurement of `kpi`; None when there is none."""
+	result = frappe.qb.DocType("KPI Result")
+	scored = (
+		frappe.qb.from_(result)
+		.select(Min(result.period_start))
+		.where(
+			(result.kpi == kpi)
+			& (result.node_type == "KPI")
+			& (result.has_actual == 1)
+			& (result.period_start >= effective_from)
+		)
+		.run()[0][0]
+	)
+	measurement = frappe.qb.DocType("KPI Measurement")
+	row = frappe.qb.DocType("KPI Measurement Item")
+	approved = (
+		frappe.qb.from_(measurement)
+		.join(row)
+		.on(row.parent == measurement.name)
+		.select(Min(measurement.period_start))
+		.where(
+			(measurement.docstatus == 1)
+			& (row.kpi == kpi)
+			& (row.parenttype == "KPI Measurement")
+			& (measurement.period_start >= effective_from)
+		)
+		.run()[0][0]
+	)
+	days = [getdate(day) for day in (scored, approved) if day]
+	return min(days) if days else None
+
+
+def restore_previous(version):
+	"""KPI Version.on_trash, after `check_removable`: the KPI takes back the settings of the
+	version before it."""
+	previous = frappe.get_all(
+		"KPI Version",
+		filters={"kpi": version.kpi, "version_no": ("<", version.version_no)},
+		pluck="name",
+		order_by="version_no desc",
+		limit=1,
+	)
+	if previous:
+		put_on_kpi(frappe.get_doc("KPI", version.kpi), frappe.get_doc("KPI Version", previous[0]))
 
 
 def scorecards_from(kpi: str, effective_from) -> list[str]:
@@ -260,6 +355,18 @@ def versions_table(kpis: list[str]) -> pd.DataFrame:
 		],
 		columns=columns,
 	)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def versioned_kpis(kpis) -> set[str]:
+	"""Those of `kpis` with versions (so with more than one: a first new version keeps the
+	settings it replaces as version 1); reports show their results' version, one query."""
+	kpis = list({kpi for kpi in kpis if kpi})
+	if not kpis:
+		return set()
+	return set(frappe.get_all("KPI Version", filters={"kpi": ("in", kpis)}, pluck="kpi", distinct=True))
 
 
 # -- the KPI form ------------------------------------------------------------------------------

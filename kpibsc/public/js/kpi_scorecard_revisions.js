@@ -1,9 +1,19 @@
 // Mid-period revisions of an active scorecard (services/revisions.py): Revise Targets asks for
 // new targets and weights from a period on, with a reason; whoever may approve applies them.
+// A request made while the form is open does not change the scorecard, so the pending list is
+// not only the load's: the server announces a request to the form's viewers (realtime), a
+// refresh that did not come from the server (back to the form) asks again, and an approver's
+// Revisions → Check for Requests asks at once.
 frappe.ui.form.on("KPI Scorecard", {
 	refresh(frm) {
 		const can = (frm.doc.__onload && frm.doc.__onload.revision) || {};
 		if (frm.is_new() || frm.doc.status !== "Active") return;
+		if (frm.kpibsc_revision_shown === can && !frm.kpibsc_revision_refreshing) {
+			// the same load shown again (back to the form): what waits may have changed since
+			kpibsc_refresh_revisions(frm);
+		}
+		frm.kpibsc_revision_shown = can;
+		frm.kpibsc_revision_refreshing = false;
 		frm.add_custom_button(
 			__("Target Revisions"),
 			() => frappe.set_route("List", "KPI Target Revision", { scorecard: frm.doc.name }),
@@ -25,6 +35,11 @@ frappe.ui.form.on("KPI Scorecard", {
 			frm.add_custom_button(__("Revise Targets"), () => revision_dialog(frm, can));
 		}
 		if (can.can_approve) {
+			frm.add_custom_button(
+				__("Check for Requests"),
+				() => kpibsc_refresh_revisions(frm, true),
+				__("Revisions")
+			);
 			for (const row of pending) {
 				frm.add_custom_button(
 					__("Approve {0}", [row.name]),
@@ -36,6 +51,36 @@ frappe.ui.form.on("KPI Scorecard", {
 		}
 	},
 });
+
+// a request or a decision on a scorecard someone has open (services/revisions.py announces it)
+frappe.realtime.on("kpibsc_target_revision", (data) => {
+	const frm = window.cur_frm;
+	if (frm && frm.doctype === "KPI Scorecard" && frm.doc.name === data.scorecard) {
+		kpibsc_refresh_revisions(frm);
+	}
+});
+
+function kpibsc_refresh_revisions(frm, said) {
+	return frappe
+		.xcall("kpibsc.kpibsc.services.revisions.revision_actions", { scorecard: frm.doc.name })
+		.then((fresh) => {
+			const names = (can) => ((can && can.pending) || []).map((row) => row.name).join();
+			const shown = frm.doc.__onload && frm.doc.__onload.revision;
+			if (names(fresh) === names(shown) && !!fresh.can_approve === !!(shown && shown.can_approve)) {
+				if (said) frappe.show_alert({ message: __("No new revision requests."), indicator: "blue" });
+				return;
+			}
+			frm.doc.__onload = Object.assign(frm.doc.__onload || {}, { revision: fresh });
+			frm.kpibsc_revision_refreshing = true;
+			frm.refresh();
+			if (said || names(fresh)) {
+				frappe.show_alert({
+					message: __("{0} target revisions wait for approval.", [(fresh.pending || []).length]),
+					indicator: "orange",
+				});
+			}
+		});
+}
 
 function revision_dialog(frm, can) {
 	const rows = (frm.doc.items || []).map((item) => ({
@@ -127,7 +172,9 @@ function decide(frm, row, approve) {
 				approve_it: approve ? 1 : 0,
 				comment,
 			})
-			.then(() => frm.reload_doc());
+			.then(() => frm.reload_doc())
+			// decided meanwhile by someone else (the server refuses it): show what waits now
+			.catch(() => kpibsc_refresh_revisions(frm));
 	const text = __("{0}, from {1}: {2}", [
 		row.name,
 		frappe.datetime.str_to_user(row.effective_from),

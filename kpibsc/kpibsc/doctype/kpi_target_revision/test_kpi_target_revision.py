@@ -36,6 +36,7 @@ from kpibsc.tests.http import call, method, resource
 HEAD = "kpi.rev.head@example.com"
 SELLER = "kpi.rev.seller@example.com"
 OTHER = "kpi.rev.other@example.com"  # a colleague of SELLER in the same department
+HR = "kpi.rev.hr@example.com"  # HR Manager, no KPI role
 REQUEST = method("kpibsc.kpibsc.services.revisions.request_revision")
 DECIDE = method("kpibsc.kpibsc.services.revisions.decide_revision")
 
@@ -54,6 +55,7 @@ class TestTargetRevision(KPITestCase):
 		frappe.db.set_value("Department", department, "kpi_department_head", cls.head)
 		for email in (HEAD, SELLER, OTHER):
 			user_with_roles(email, "KPI User", "Employee")
+		user_with_roles(HR, "HR Manager", "HR User", "Employee")
 		cls.card = cls.active_card(cls.seller)
 		cls.other_card = cls.active_card(cls.other)
 
@@ -255,3 +257,57 @@ class TestTargetRevision(KPITestCase):
 		# 300 (Jan-Mar) + 3 x 140 (Apr-Jun) = 720 kept; 1,650 - 720 = 930 over six months, 155
 		targets = self.targets("REVN-REV")
 		self.assertEqual((targets[date(2025, 6, 1)], targets[date(2025, 7, 1)]), (140, 155))
+
+	def test_hr_does_not_approve_and_is_told_who_does(self):
+		"""docs/security.md: HR reviews and pays on the targets, so it does not set them; the
+		refusal says who approves. The form's pending list is read again over HTTP."""
+		reply = call(
+			SELLER,
+			"POST",
+			REQUEST,
+			{
+				"scorecard": self.card,
+				"effective_from": "2025-04-01",
+				"reason": "Territory grew",
+				"changes": [{"kpi": "REVN-REV", "target": 1560}],
+			},
+		)
+		self.assertEqual(reply.status, 200, reply.text)
+		revision = reply.message["revision"]
+		# whoever has the scorecard open is told, once the request is committed
+		self.assertIn(
+			["kpibsc_target_revision", {"scorecard": self.card, "revision": revision}],
+			[entry[:2] for entry in getattr(frappe.local, "_realtime_log", [])],
+		)
+		before = self.targets("REVN-REV")
+		for approve_it, comment in ((1, None), (0, "Not this year")):
+			reply = call(
+				HR, "POST", DECIDE, {"revision": revision, "approve_it": approve_it, "comment": comment}
+			)
+			self.assertEqual(reply.status, 403, reply.text)
+			self.assertIn("head of the scorecard's department or by a KPI Manager", reply.text)
+			self.assertEqual(frappe.db.get_value("KPI Target Revision", revision, "status"), "Pending")
+			self.assertEqual(self.targets("REVN-REV"), before)
+		# the employee, too, is told who approves
+		reply = call(SELLER, "POST", DECIDE, {"revision": revision, "approve_it": 1})
+		self.assertEqual(reply.status, 403, reply.text)
+		self.assertIn("never by the scorecard's own employee", reply.text)
+
+		# what the open form reads again: the head sees the request and may approve it
+		actions = method("kpibsc.kpibsc.services.revisions.revision_actions")
+		reply = call(HEAD, "GET", actions, query={"scorecard": self.card})
+		self.assertEqual(reply.status, 200, reply.text)
+		self.assertEqual(
+			([row["name"] for row in reply.message["pending"]], reply.message["can_approve"]),
+			([revision], True),
+		)
+		reply = call(SELLER, "GET", actions, query={"scorecard": self.card})
+		self.assertEqual(reply.message["can_approve"], False)
+		for user in (OTHER, HR):  # not their scorecard to read
+			self.assertEqual(call(user, "GET", actions, query={"scorecard": self.card}).status, 403)
+		# decided, it no longer waits, and a second decision is refused
+		self.assertEqual(call(HEAD, "POST", DECIDE, {"revision": revision, "approve_it": 1}).status, 200)
+		self.assertEqual(call(HEAD, "GET", actions, query={"scorecard": self.card}).message["pending"], [])
+		self.assertEqual(
+			call(HEAD, "POST", DECIDE, {"revision": revision, "approve_it": 0, "comment": "x"}).status, 417
+		)

@@ -210,3 +210,114 @@ class TestKPIVersion(KPITestCase):
 		self.assertTrue(context["can_create"])
 		# after version 2 (1 March) and January approved: 2 March at the earliest
 		self.assertEqual(str(context["earliest"]), day(3, 2))
+
+	def future_card(self) -> tuple[str, int]:
+		"""A scorecard for next year, when every version made for it is still to come."""
+		from frappe.utils import today
+
+		from kpibsc.tests.factories import make_fiscal_year
+
+		year = getdate(today()).year + 1
+		make_fiscal_year(year)
+		card = scorecard_doc(
+			[{"kpi": KPI, "weight": 100, "target": 1200}], from_date=f"{year}-01-01", to_date=f"{year}-12-31"
+		).insert()
+		return card.name, year
+
+	def versions_on(self, card: str) -> dict:
+		rows = frappe.get_all(
+			"KPI Result",
+			filters={"scorecard": card, "kpi": KPI, "node_type": "KPI"},
+			fields=["period_start", "kpi_version"],
+		)
+		return {row.period_start.month: row.kpi_version for row in rows}
+
+	def test_a_future_version_is_deleted_by_a_kpi_manager_only_over_http(self):
+		self.approve(1, "80")
+		card, year = self.future_card()
+		frappe.set_user(MANAGER)
+		self.make_version(f"{year}-04-01")
+		frappe.set_user("Administrator")
+		name = frappe.db.get_value("KPI Version", {"kpi": KPI, "version_no": 2})
+		# the new version scores next year from April: the recompute it queued says so
+		self.assertEqual(self.versions_on(card), {month: 1 if month < 4 else 2 for month in range(1, 13)})
+
+		for user in (USER, EMPLOYEE):
+			reply = call(user, "DELETE", resource("KPI Version", name))
+			self.assertEqual(reply.status, 403, reply.text[:300])
+			self.assertEqual([v.version_no for v in self.versions()], [1, 2])
+			self.assertEqual(self.stored_kpi(), ("Step Bands", [(0, 0), (75, 50), (100, 100)]))
+			self.assertEqual(self.versions_on(card)[4], 2)
+
+		reply = call(MANAGER, "DELETE", resource("KPI Version", name))
+		self.assertEqual(reply.status, 202, reply.text[:500])
+		self.assertEqual([v.version_no for v in self.versions()], [1])
+		# the KPI is back to version 1's scoring, and next year is scored with it
+		self.assertEqual(self.stored_kpi(), ("Higher is Better", []))
+		self.assertEqual(self.versions_on(card), {month: 1 for month in range(1, 13)})
+		# the next version takes the number again
+		frappe.set_user(MANAGER)
+		self.assertEqual(self.make_version(f"{year}-06-01")["version_no"], 2)
+
+	def test_a_version_in_force_or_with_a_later_one_is_kept(self):
+		self.approve(1, "80")
+		card, year = self.future_card()
+		frappe.set_user(MANAGER)
+		self.make_version(day(3))  # in force since March of the test year, long past
+		self.make_version(
+			f"{year}-04-01",
+			step_bands=[{"achievement_from": 0, "score": 0}, {"achievement_from": 50, "score": 100}],
+		)
+		frappe.set_user("Administrator")
+		second, third = (
+			frappe.db.get_value("KPI Version", {"kpi": KPI, "version_no": number}) for number in (2, 3)
+		)
+		reply = call(MANAGER, "DELETE", resource("KPI Version", second))
+		self.assertEqual(reply.status, 417, reply.text[:300])
+		self.assertIn("newest first", reply.text)
+		self.assertEqual(call(MANAGER, "DELETE", resource("KPI Version", third)).status, 202)
+		# version 2 is now the latest, and in force
+		reply = call(MANAGER, "DELETE", resource("KPI Version", second))
+		self.assertEqual(reply.status, 417, reply.text[:300])
+		self.assertIn("in force since", reply.text)
+		self.assertEqual([v.version_no for v in self.versions()], [1, 2])
+		self.assertEqual(self.stored_kpi(), ("Step Bands", [(0, 0), (75, 50), (100, 100)]))
+		self.assertEqual(self.versions_on(card), {month: 2 for month in range(1, 13)})
+
+	def test_reports_show_the_version_only_once_a_kpi_has_versions(self):
+		from kpibsc.kpibsc.report.balanced_scorecard import balanced_scorecard
+		from kpibsc.kpibsc.report.kpi_achievement import kpi_achievement
+
+		def achievement():
+			columns, rows, *_rest = kpi_achievement.execute({"scorecard": self.card})
+			return [column["fieldname"] for column in columns], rows[0]
+
+		def scorecard(period: str):
+			columns, rows, *_rest = balanced_scorecard.execute(
+				{"scorecard": self.card, "period_start": period}
+			)
+			return [column["fieldname"] for column in columns], next(
+				row for row in rows if row.get("kpi") == KPI
+			)
+
+		self.approve(1, "80")
+		self.approve(2, "80")
+		# nobody uses versions: the reports are as they were
+		fields, row = achievement()
+		self.assertNotIn("kpi_version", fields)
+		self.assertNotIn("kpi_version", row)
+		fields, row = scorecard(day(1))
+		self.assertNotIn("kpi_version", fields)
+
+		frappe.set_user(MANAGER)
+		self.make_version(day(3))
+		self.approve(3, "80")
+		frappe.set_user("Administrator")
+		fields, row = achievement()
+		self.assertEqual(fields[fields.index("weight") + 1], "kpi_version")
+		# version 1 scored January and February, version 2 every period from March
+		self.assertEqual(row["kpi_version"], "1; 2 from 03-2025")
+		for period, number in ((day(2), 1), (day(3), 2), (day(12), 2)):
+			fields, row = scorecard(period)
+			self.assertIn("kpi_version", fields)
+			self.assertEqual(row["kpi_version"], number, period)

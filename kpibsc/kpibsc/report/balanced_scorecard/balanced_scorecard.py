@@ -2,7 +2,8 @@
 stored KPI Results (one query), with the period's or the year-to-date figures; each
 objective also lists its strategic initiatives (Projects) and their progress, for users who
 may read Projects. A period nothing has been scored for yet shows its targets; a recompute
-that is queued or failed is said above the table."""
+that is queued or failed is said above the table. A KPI with versions (services/versions.py)
+shows the version that scored the period, in a KPI Version column that only then appears."""
 
 import frappe
 from frappe import _
@@ -11,6 +12,7 @@ from frappe.utils import flt, getdate
 from kpibsc.kpibsc.services.printing import currency_decimals
 from kpibsc.kpibsc.services.recompute import recompute_status
 from kpibsc.kpibsc.services.score_policy import chart_format, format_score
+from kpibsc.kpibsc.services.versions import versioned_kpis
 from kpibsc.kpibsc.services.work import initiatives_of, may_read_projects
 
 STATUS_ORDER = ("Red", "Amber", "Green", "No Data")
@@ -40,7 +42,13 @@ def execute(filters: dict | None = None):
 	rows = tree_rows(in_period, prefix, initiatives)
 	add_forecasts(rows, in_period)
 	add_currency_decimals(rows)
-	return columns(), rows, updating, chart(rows, in_period[0].score_scale), summary(rows, results, period)
+	return (
+		columns(add_versions(rows, in_period)),
+		rows,
+		updating,
+		chart(rows, in_period[0].score_scale),
+		summary(rows, results, period),
+	)
 
 
 def read_results(scorecard: str) -> list:
@@ -92,6 +100,7 @@ def read_results(scorecard: str) -> list:
 			result.forecast_achievement,
 			result.forecast_status,
 			result.trend,
+			result.kpi_version,
 		)
 		.where(result.scorecard == scorecard)
 		.orderby(result.period_start)
@@ -345,13 +354,28 @@ def initiative_row(project, parent: str) -> dict:
 	}
 
 
-def columns() -> list[dict]:
+def add_versions(rows: list[dict], results: list) -> bool:
+	"""The version that scored the period, on the rows of KPIs with versions; False (no
+	column) when no KPI here has versions."""
+	versioned = versioned_kpis(row.kpi for row in results if row.node_type == "KPI")
+	if not versioned:
+		return False
+	numbers = {row.kpi: row.kpi_version or 1 for row in results if row.node_type == "KPI"}
+	for row in rows:
+		if row.get("kpi") in versioned and row["name"].startswith("K:"):
+			row["kpi_version"] = numbers.get(row["kpi"])
+	return True
+
+
+def columns(versioned: bool = False) -> list[dict]:
 	"""The initiative columns only for users who may read Projects: a Link column's values are
-	checked against the user's access to its DocType."""
+	checked against the user's access to its DocType; the KPI Version column only when a KPI
+	shown has versions."""
 	return [
 		column
 		for column in all_columns()
-		if column["fieldname"] not in ("initiative", "progress") or may_read_projects()
+		if (column["fieldname"] not in ("initiative", "progress") or may_read_projects())
+		and (column["fieldname"] != "kpi_version" or versioned)
 	]
 
 
@@ -360,6 +384,7 @@ def all_columns() -> list[dict]:
 		{"fieldname": "node", "label": _("Perspective / Objective / KPI"), "fieldtype": "Data", "width": 320},
 		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 100},
 		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 70},
+		{"fieldname": "kpi_version", "label": _("KPI Version"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "precision": 1, "width": 80},
 		{"fieldname": "target", "label": _("Target"), "fieldtype": "Float", "precision": 2, "width": 140},
 		{"fieldname": "actual", "label": _("Actual"), "fieldtype": "Float", "precision": 2, "width": 140},

@@ -1,6 +1,7 @@
 """KPI Achievement: the KPIs of a scorecard across its periods (one query on the stored
 results), with the year-to-date figure, the trend over the last two reported periods and a
-line chart."""
+line chart. When a KPI has versions (services/versions.py), a KPI Version column says which
+scored which periods; without versions the report is as it was."""
 
 import frappe
 from frappe import _
@@ -8,6 +9,7 @@ from frappe.utils import flt, format_date
 
 from kpibsc.engine import PERCENT, SCALES
 from kpibsc.kpibsc.services.score_policy import chart_format
+from kpibsc.kpibsc.services.versions import versioned_kpis
 
 FIGURES = {"Achievement": "achievement", "Actual": "actual", "Score": "score"}
 # how the chart of a figure writes its numbers (public/js/kpibsc_charts.js); scores: their scale's
@@ -28,10 +30,11 @@ def execute(filters: dict | None = None):
 		return [], [], _("No scores yet: approve a measurement or press Recompute on the scorecard.")
 	periods = sorted({row.period_start for row in results})
 	rows = matrix(results, periods, figure)
+	versioned = add_versions(rows, results)
 	reported = [period for period in periods if any(row.get(period_key(period)) is not None for row in rows)]
 	kpi_chart = filters.kpi and forecast_chart([row for row in results if row.kpi == filters.kpi], periods)
 	return (
-		columns(periods, figure),
+		columns(periods, figure, versioned),
 		rows,
 		scale_message(results, figure),
 		kpi_chart or chart(rows, reported, figure, results[0].score_scale),
@@ -75,6 +78,7 @@ def read_results(scorecard: str) -> list:
 			result.forecast_status,
 			kpi.aggregation,
 			result.score_scale,
+			result.kpi_version,
 		)
 		.where((result.scorecard == scorecard) & (result.node_type == "KPI"))
 		.orderby(result.period_start)
@@ -109,13 +113,41 @@ def matrix(results: list, periods: list, figure: str) -> list[dict]:
 	return sorted(rows.values(), key=lambda row: (-row["weight"], row["kpi"]))
 
 
-def columns(periods: list, figure: str) -> list[dict]:
+def add_versions(rows: list[dict], results: list) -> bool:
+	"""For each KPI with versions, the versions that scored its periods, each from its first
+	period: "1; 2 from 03-2025"; False (no column) when no KPI here has versions."""
+	versioned = versioned_kpis(row["kpi"] for row in rows)
+	if not versioned:
+		return False
+	used = {}
+	for result in results:  # ordered by period
+		if result.kpi in versioned:
+			used.setdefault(result.kpi, {}).setdefault(result.kpi_version or 1, result.period_start)
+	for row in rows:
+		versions = list(used.get(row["kpi"], {}).items())
+		if versions:
+			row["kpi_version"] = "; ".join(
+				[str(versions[0][0])]
+				+ [
+					_("{0} from {1}").format(number, format_date(start, "MM-yyyy"))
+					for number, start in versions[1:]
+				]
+			)
+	return True
+
+
+def columns(periods: list, figure: str, versioned: bool = False) -> list[dict]:
 	fieldtype = "Percent" if figure == "achievement" else "Float"
 	return [
 		{"fieldname": "kpi", "label": _("KPI"), "fieldtype": "Link", "options": "KPI", "width": 90},
 		{"fieldname": "kpi_name", "label": _("KPI Name"), "fieldtype": "Data", "width": 220},
 		{"fieldname": "unit", "label": _("Unit"), "fieldtype": "Data", "width": 60},
 		{"fieldname": "weight", "label": _("Weight"), "fieldtype": "Float", "precision": 1, "width": 70},
+		*(
+			[{"fieldname": "kpi_version", "label": _("KPI Version"), "fieldtype": "Data", "width": 120}]
+			if versioned
+			else []
+		),
 		*(
 			{
 				"fieldname": period_key(period),
