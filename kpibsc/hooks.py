@@ -91,6 +91,20 @@ permission_query_conditions = {
 	"Performance Feedback Request": "kpibsc.kpibsc.permissions.feedback_request_query_conditions",
 	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_query_conditions",
 	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_query_conditions",
+	# child tables listed with their parent DocType: only the rows of parents the user may list
+	**{
+		child: "kpibsc.kpibsc.child_permissions.child_query_conditions"
+		for child in (
+			"KPI Scorecard Item",
+			"KPI Scorecard Target",
+			"KPI Measurement Item",
+			"KPI Target Revision Item",
+			"Performance Review Competency",
+			"Performance Feedback Rating",
+			"Performance Check-in KPI",
+			"Performance Check-in Action",
+		)
+	},
 }
 
 has_permission = {
