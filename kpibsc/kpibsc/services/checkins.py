@@ -67,6 +67,7 @@ def set_feedback_people(doc):
 	if doc.is_request:
 		me = session_employee(_("request feedback"))
 		doc.recipient = me.name
+		doc.feedback = None  # the colleague asked writes it: never text in their name
 	else:
 		me = session_employee(_("give feedback"))
 		doc.giver = me.name
