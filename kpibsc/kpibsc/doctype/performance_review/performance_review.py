@@ -259,13 +259,19 @@ class PerformanceReview(Document):
 		self.rank_band = scored["rank_band"]
 
 	def validate_calibration(self):
-		"""A band other than the score's band is HR's call, in HR Calibration, with a note."""
+		"""A band other than the score's band is HR's call, in HR Calibration, with a note; never
+		on the HR user's own review."""
 		before = self.get_doc_before_save()
-		if (
-			before
-			and (before.calibration_note or None) != (self.calibration_note or None)
-			and not is_review_hr()
-		):
+		note_changed = before and (before.calibration_note or None) != (self.calibration_note or None)
+		band_changed = (
+			before and before.rank_band != self.rank_band and self.rank_band != self.calculated_band
+		)
+		if (note_changed or band_changed) and self.is_own_review():
+			frappe.throw(
+				_("Nobody calibrates their own review: another HR user moves its band."),
+				exc=CalibrationError,
+			)
+		if note_changed and not is_review_hr():
 			frappe.throw(_("Only HR writes the calibration note."), exc=CalibrationError)
 		if not self.rank_band or self.rank_band == self.calculated_band:
 			return
@@ -289,6 +295,17 @@ class PerformanceReview(Document):
 				),
 				exc=CalibrationError,
 			)
+
+	def is_own_review(self) -> bool:
+		"""Whether the session user is the review's employee (as stored or as sent)."""
+		before = self.get_doc_before_save()
+		employees = {self.employee, before.employee if before else None} - {None, ""}
+		return self.employee_user == frappe.session.user or bool(
+			employees
+			and frappe.db.exists(
+				"Employee", {"name": ("in", list(employees)), "user_id": frappe.session.user}
+			)
+		)
 
 	def visible_notes(self) -> list[dict]:
 		"""Manager and HR notes; the employee sees them once the review is approved."""
