@@ -214,6 +214,17 @@ function date_range(from, to) {
 	return `${frappe.datetime.str_to_user(from)} – ${frappe.datetime.str_to_user(to)}`;
 }
 
+// an empty section says what to do first: links to the lists or new forms the user may create
+function empty_state(message, actions) {
+	const links = actions
+		.filter(([doctype]) => frappe.model.can_create(doctype))
+		.map(([doctype, label, new_form]) => {
+			const route = `/app/${frappe.router.slug(doctype)}${new_form ? "/new" : ""}`;
+			return `<a class="empty-state-action" href="${route}">${frappe.utils.escape_html(label)}</a>`;
+		});
+	return `<p class="text-muted">${message}${links.length ? " " + links.join(" · ") : ""}</p>`;
+}
+
 function home_card(title, body, section) {
 	return `<div class="my-work-section mb-4" data-section="${section}">
 		<h5>${title}</h5>${body}</div>`;
@@ -324,7 +335,7 @@ function reviews_html(cycles, esc) {
 				]),
 				[3]
 		  )
-		: `<p class="text-muted">${__("No review cycles yet.")}</p>`;
+		: empty_state(__("No review cycles yet."), [["Performance Review Cycle", __("Start a Review Cycle"), true]]);
 	return home_card(__("Review Cycles"), body, "reviews");
 }
 
@@ -346,7 +357,10 @@ function pay_runs_html(pay, esc) {
 				]),
 				[4]
 		  )
-		: `<p class="text-muted">${__("No KPI pay runs yet.")}</p>`;
+		: empty_state(__("No KPI pay runs yet."), [
+				["KPI Pay Policy", __("Set a KPI Pay Policy"), false],
+				["KPI Pay Run", __("New KPI Pay Run"), true],
+		  ]);
 	return home_card(__("KPI Pay Runs"), `<div class="mb-2">${counts}</div>${runs}`, "pay_runs");
 }
 
