@@ -342,10 +342,19 @@ def year_to_date(frame: pd.DataFrame) -> pd.DataFrame:
 			ytd_target[rows] = _running(np.where(reported, target, np.nan)[rows], groups, how_name)
 
 	ytd_actual[count == 0] = np.nan
-	# A shallow copy with two new columns: `assign` would copy every column of a large frame.
+	return _with_columns(frame, {"ytd_actual": ytd_actual, "ytd_target": ytd_target})
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+	"""The frame's columns, shared not copied, and new ones: `assign` would copy every column
+	of a large frame, and setting a column on a shallow copy copies the new array."""
+	if frame.columns.is_unique and not isinstance(frame.columns, pd.MultiIndex):
+		result = pd.DataFrame({**dict(frame.items()), **columns}, index=frame.index, copy=False)
+		result.attrs = frame.attrs
+		return result
 	result = frame.copy(deep=False)
-	result["ytd_actual"] = ytd_actual
-	result["ytd_target"] = ytd_target
+	for name, values in columns.items():
+		result[name] = values
 	return result
 
 
