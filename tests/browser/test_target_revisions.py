@@ -75,17 +75,16 @@ def test_kpi_manager_approves_and_sees_the_original_targets(as_role, info):
 
 def test_an_approver_with_the_scorecard_open_sees_a_new_request(as_role, info):
 	"""A request made while the KPI Manager has the scorecard open (the head asks from their own
-	session) shows up under Revisions without reloading the page: Check for Requests (the
-	realtime notice does it by itself where socket.io runs; tier 3 has none). The manager
-	rejects it, so the figures stay as the other flows left them."""
+	session) shows up under Revisions without reloading the page: Check for Requests, or
+	coming back to the form (the realtime notice does it by itself where socket.io runs; tier 3
+	has none). The manager rejects both, so the figures stay as the other flows left them."""
 	card = info["department_scorecards"]["Sales"]
 	manager = as_role("manager")
 	manager.go("Form", "KPI Scorecard", card)
 	manager.page.evaluate("() => { window.kpibsc_same_page = true; }")
 	head = as_role("head")
 	head.go("Form", "KPI Scorecard", card)
-	revision = head.page.evaluate(
-		"""async (card) => {
+	ask = """async (card) => {
 			const doc = await frappe.xcall("frappe.client.get", {doctype: "KPI Scorecard", name: card});
 			const can = await frappe.xcall("kpibsc.kpibsc.services.revisions.revision_actions", {scorecard: card});
 			const [first, second] = doc.items;
@@ -96,9 +95,8 @@ def test_an_approver_with_the_scorecard_open_sees_a_new_request(as_role, info):
 				changes: [{kpi: first.kpi, weight: first.weight + 1}, {kpi: second.kpi, weight: second.weight - 1}],
 			});
 			return reply.revision;
-		}""",
-		card,
-	)
+		}"""
+	revision = head.page.evaluate(ask, card)
 	assert revision
 	manager.click_button("Check for Requests", group="Revisions")
 	manager.click_button(f"Reject {revision}", group="Revisions")
@@ -114,4 +112,18 @@ def test_an_approver_with_the_scorecard_open_sees_a_new_request(as_role, info):
 		"""(name) => frappe.db.get_value("KPI Target Revision", name, "status")
 			.then((r) => r.message.status === "Rejected")""",
 		arg=revision,
+	)
+
+	# asked again while the manager is elsewhere: back on the form (no page load), it is there
+	again = head.page.evaluate(ask, card)
+	manager.go("List", "KPI Target Revision")
+	manager.go("Form", "KPI Scorecard", card)
+	manager.click_button(f"Reject {again}", group="Revisions")
+	assert manager.page.evaluate("() => window.kpibsc_same_page === true"), "the page was reloaded"
+	manager.dialog().locator("[data-fieldname='comment'] textarea").fill("Not this month either")
+	manager.dialog_primary()
+	manager.page.wait_for_function(
+		"""(name) => frappe.db.get_value("KPI Target Revision", name, "status")
+			.then((r) => r.message.status === "Rejected")""",
+		arg=again,
 	)

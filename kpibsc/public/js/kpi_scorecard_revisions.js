@@ -5,6 +5,9 @@
 // refresh that did not come from the server (back to the form) asks again, and an approver's
 // Revisions → Check for Requests asks at once.
 frappe.ui.form.on("KPI Scorecard", {
+	setup() {
+		kpibsc_listen_for_revisions();
+	},
 	refresh(frm) {
 		const can = (frm.doc.__onload && frm.doc.__onload.revision) || {};
 		if (frm.is_new() || frm.doc.status !== "Active") return;
@@ -52,13 +55,19 @@ frappe.ui.form.on("KPI Scorecard", {
 	},
 });
 
-// a request or a decision on a scorecard someone has open (services/revisions.py announces it)
-frappe.realtime.on("kpibsc_target_revision", (data) => {
-	const frm = window.cur_frm;
-	if (frm && frm.doctype === "KPI Scorecard" && frm.doc.name === data.scorecard) {
-		kpibsc_refresh_revisions(frm);
-	}
-});
+// a request or a decision on a scorecard someone has open (services/revisions.py announces it
+// to the form's room); registered from the form, once the desk's socket exists
+let kpibsc_revisions_listening = false;
+function kpibsc_listen_for_revisions() {
+	if (kpibsc_revisions_listening || !frappe.realtime.socket) return;
+	kpibsc_revisions_listening = true;
+	frappe.realtime.on("kpibsc_target_revision", (data) => {
+		const frm = window.cur_frm;
+		if (frm && frm.doctype === "KPI Scorecard" && frm.doc.name === data.scorecard) {
+			kpibsc_refresh_revisions(frm);
+		}
+	});
+}
 
 function kpibsc_refresh_revisions(frm, said) {
 	return frappe
