@@ -130,6 +130,16 @@ class TestYearToDateMatrix:
 		assert _by_item(result, "x", "ytd_target")[1:] == [6.0, 8.0]
 		assert _by_item(result, "s", "ytd_actual") == [1.0, 2.0, 3.0]
 
+	def test_the_frames_index_and_attributes_come_back(self):
+		frame = _frame([("b", 1, "Sum", 3.0, 1.0), ("a", 2, "Sum", 2.0, 1.0), ("a", 1, "Sum", 1.0, 1.0)])
+		frame.index = [7, 7, 8]  # labels need not be unique
+		frame.attrs["source"] = "test"
+		result = year_to_date(frame)
+		assert result.index.tolist() == [8, 7, 7]
+		assert result["ytd_actual"].tolist() == [1.0, 3.0, 3.0]
+		assert result.attrs == {"source": "test"}
+		assert "ytd_actual" not in frame.columns  # the caller's frame is left as it was
+
 	def test_empty_frame(self):
 		result = year_to_date(_frame([]))
 		assert result.empty
