@@ -308,6 +308,36 @@ class TestSecurity360(KPITestCase):
 				)
 				self.assertRefused(reply)
 
+	def test_assigning_shares_nothing_past_the_row_rules(self):
+		# Frappe shares a document with an assignee who may not read it: assigning must not
+		for user, doctype, name, assignee in (
+			(HEAD, CHECKIN, self.checkin, OTTO),
+			(ANNA, FEEDBACK, self.feedback, OTTO),
+			(HR_MANAGER, REQUEST, self.request, ANNA),  # the reviewee would learn her rater
+			(MANAGER, REVISION, self.revision, BEN),
+		):
+			with self.subTest(user=user, doctype=doctype):
+				reply = call(
+					user,
+					"POST",
+					method("frappe.desk.form.assign_to.add"),
+					{"doctype": doctype, "name": name, "assign_to": frappe.as_json([assignee])},
+				)
+				self.assertRefused(reply)
+				self.assertFalse(frappe.db.exists("DocShare", {"share_doctype": doctype, "share_name": name}))
+				self.assertFalse(
+					frappe.db.exists(
+						"ToDo", {"reference_type": doctype, "reference_name": name, "allocated_to": assignee}
+					)
+				)
+				reply = call(
+					assignee,
+					"GET",
+					method("frappe.desk.form.load.getdoc"),
+					query={"doctype": doctype, "name": name},
+				)
+				self.assertRefused(reply)
+
 	# -- 360° feedback requests: who rates is hidden from the reviewee; the status is the server's --
 
 	def test_the_reviewee_never_reaches_a_request_or_its_rater(self):
@@ -325,6 +355,19 @@ class TestSecurity360(KPITestCase):
 					"doctype": REQUEST,
 					"filters": frappe.as_json({"review": self.review}),
 					"fieldname": "rater",
+				},
+			),
+			(
+				method("frappe.client.validate_link"),
+				{"doctype": REQUEST, "docname": request, "fields": frappe.as_json(["rater", "rater_name"])},
+			),
+			(
+				method("frappe.client.get_value"),
+				{
+					"doctype": RATING,
+					"parent": REQUEST,
+					"filters": frappe.as_json({"parent": request}),
+					"fieldname": frappe.as_json(["comment", "rating"]),
 				},
 			),
 		):
