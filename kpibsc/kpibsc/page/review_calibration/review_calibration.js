@@ -40,11 +40,27 @@ frappe.pages["review-calibration"].on_page_load = function (wrapper) {
 			cycle.get_value() ? { review_cycle: cycle.get_value() } : {}
 		)
 	);
-	const wanted = frappe.route_options || {};
-	frappe.route_options = null;
-	if (wanted.department) department.set_value(wanted.department);
-	if (wanted.cycle) cycle.set_value(wanted.cycle);
+	wrapper.kpibsc_calibration = { cycle, department, refresh };
+	// a cycle asked for in the route, or the hint to choose one (never a blank page)
+	if (!take_route_options(wrapper)) refresh();
 };
+
+// Opened again with a cycle (or department) in the route: show that, not the last one picked.
+frappe.pages["review-calibration"].on_page_show = function (wrapper) {
+	take_route_options(wrapper);
+};
+
+function take_route_options(wrapper) {
+	const fields = wrapper.kpibsc_calibration;
+	const wanted = frappe.route_options;
+	if (!fields || !wanted || !(wanted.cycle || wanted.department)) return false;
+	frappe.route_options = null;
+	// both set without their change events, then drawn once
+	fields.department.set_input(wanted.department || "");
+	fields.cycle.set_input(wanted.cycle || fields.cycle.get_value() || "");
+	fields.refresh();
+	return true;
+}
 
 function render(board, cycle, department) {
 	board.empty();
@@ -110,10 +126,10 @@ function draw(data) {
 					<span class="text-muted small">· ${quota} · ${__("actual {0}", [band.count])}</span> ${indicator}</h5>
 				${
 					rows
-						? `<table class="table table-sm"><thead><tr>
+						? `<div class="table-responsive"><table class="table table-sm"><thead><tr>
 							<th>${__("Employee")}</th><th class="text-right">${__("Final Score")}</th>
 							<th>${__("Band by Score")}</th><th>${__("Rank Band")}</th><th>${__("Step")}</th><th></th>
-						</tr></thead><tbody>${rows}</tbody></table>`
+						</tr></thead><tbody>${rows}</tbody></table></div>`
 						: `<p class="text-muted small">${__("Nobody in this band.")}</p>`
 				}
 			</div>`;
