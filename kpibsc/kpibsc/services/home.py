@@ -405,9 +405,6 @@ def boot_session(bootinfo):
 	"""hooks.boot_session: the desk's root (/app, where the login lands) opens My Work for
 	employees, department heads and HR, unless they are also a KPI Manager or System Manager,
 	chose a default workspace, or the site set its own desk home page."""
-	from kpibsc.setup.onboarding import complete_done_steps
-
-	complete_done_steps()  # the workspace's guide ticks what the site already holds
 	if bootinfo.get("home_page") != "Workspaces" or frappe.session.user == "Guest":
 		return
 	roles = set(frappe.get_roles())

@@ -5,7 +5,16 @@ frappe.listview_settings["KPI"] = {
 		const load_library = () => {
 			const dialog = new frappe.ui.Dialog({
 				title: __("Load KPI Library"),
+				// the language first: the dialog focuses its first field, and the categories'
+				// list, opened on focus, would cover the Load button
 				fields: [
+					{
+						fieldname: "language",
+						fieldtype: "Select",
+						label: __("Language"),
+						options: "en\nvi",
+						default: frappe.boot.lang === "vi" ? "vi" : "en",
+					},
 					{
 						fieldname: "categories",
 						fieldtype: "MultiSelectPills",
@@ -19,13 +28,6 @@ frappe.listview_settings["KPI"] = {
 								.filter(Boolean)
 								// a label, not a description: the description printed each name twice
 								.map((value) => ({ value, label: __(value) })),
-					},
-					{
-						fieldname: "language",
-						fieldtype: "Select",
-						label: __("Language"),
-						options: "en\nvi",
-						default: frappe.boot.lang === "vi" ? "vi" : "en",
 					},
 				],
 				primary_action_label: __("Load"),
