@@ -18,10 +18,12 @@ to-do (the single path raises none either when an approver runs it).
 """
 
 import hashlib
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from pypika.terms import NullValue
 
 import frappe
 from frappe import _
@@ -40,6 +42,7 @@ LEVEL_FIELD = {"Company": "company", "Department": "department", "Employee": "em
 BACKGROUND_THRESHOLD = 200  # scorecards: more than this go to the long queue
 UPDATE_CHUNK = 2000
 IN_LIST_LIMIT = 500  # scorecards named in SQL; more are matched in pandas
+TEMP_TABLE_BYTES = 256 * 1024 * 1024  # the source queries' GROUP BY, in memory
 
 
 # -- entry points -----------------------------------------------------------------------------
@@ -83,18 +86,28 @@ def fill_actuals(
 	`period_start`). Returns counts: measurements created, updated, skipped (approved),
 	and values refused (negative where the KPI does not allow it)."""
 	progress = Progress(show_progress)
-	up_to = getdate(up_to or today())
-	items = query_items(scorecards, company)
 	empty = {"created": 0, "updated": 0, "skipped": 0, "refused": 0}
+	if scorecards is not None and not scorecards:
+		return empty
+	span = Span(getdate(up_to or today()), getdate(period_start) if period_start else None)
+	kpis = query_kpis()
+	if kpis.empty:
+		return empty
+	cards = query_cards(scorecards, company, span)
+	every_item = query_items(scorecards, span, cards)
+	items = every_item[["scorecard", "kpi"]].merge(cards[list(ITEM_OWNER)], on="scorecard")
+	items = items.merge(kpis, on="kpi").reset_index(drop=True)
 	if items.empty:
 		return empty
-	periods = query_periods(list(items["scorecard"].unique()), up_to, period_start)
+	targets = query_targets(scorecards, span, cards)
+	periods = targets[targets["scorecard"].isin(items["scorecard"].unique())]
+	periods = periods[["scorecard", "period_start", "period_end"]].drop_duplicates(ignore_index=True)
 	if periods.empty:
 		return empty
 	progress(10, _("Reading ERPNext documents"))
 	values = source_values(items, periods)
 	progress(60, _("Writing measurements"))
-	return write_values(values, periods)
+	return write_values(values, periods, Scorecards(cards, every_item, targets))
 
 
 class Progress:
@@ -109,12 +122,43 @@ class Progress:
 # -- read -------------------------------------------------------------------------------------
 
 
-def query_items(scorecards: list[str] | None, company: str | None) -> pd.DataFrame:
-	"""The ERPNext Query items of open scorecards, with their owner and the KPI's source.
-	Three narrow queries merged here: one wide join sent every KPI's source and every
-	scorecard's owner once per item (25,000 rows × 16 columns for 5,000 scorecards)."""
+class Span:
+	"""The periods a fill covers: those started by `up_to`, or only the one on `start`."""
+
+	def __init__(self, up_to, start=None):
+		self.up_to, self.start = up_to, start
+
+	def where(self, target):
+		return (target.parenttype == "KPI Scorecard") & self.periods(target)
+
+	def periods(self, target):
+		if self.start:
+			return target.period_start == self.start
+		return target.period_start <= self.up_to
+
+	def scorecards(self):
+		"""A subquery of the scorecards with a target in the span: MariaDB reads it from the
+		(period_start, parent) index, where an IN list of 20,000 names would be a statement
+		of a megabyte that it turns into a join anyway. Only the period is asked (the
+		outer query is of scorecards): with `parenttype` too, MariaDB scans the table."""
+		target = frappe.qb.DocType("KPI Scorecard Target")
+		return frappe.qb.from_(target).select(target.parent).where(self.periods(target))
+
+
+class Scorecards:
+	"""What a fill read of its scorecards once and the writes use again."""
+
+	def __init__(self, cards: pd.DataFrame, items: pd.DataFrame, targets: pd.DataFrame):
+		self.cards, self.items, self.targets = cards, items, targets
+
+
+ITEM_OWNER = ("scorecard", "scorecard_for", "company", "department", "employee")
+CARD_FIELDS = ("scorecard_for", "company", "department", "employee", "title", "employee_name")
+
+
+def query_kpis() -> pd.DataFrame:
 	kpi = frappe.qb.DocType("KPI")
-	kpis = pd.DataFrame(
+	return pd.DataFrame(
 		frappe.qb.from_(kpi)
 		.select(kpi.name, kpi.allow_negative, *(kpi[field] for field in QUERY_SOURCE_FIELDS))
 		.where(
@@ -123,47 +167,57 @@ def query_items(scorecards: list[str] | None, company: str | None) -> pd.DataFra
 		.run(),
 		columns=["kpi", "allow_negative", *QUERY_SOURCE_FIELDS],
 	)
-	if kpis.empty or (scorecards is not None and not scorecards):
-		return pd.DataFrame()
+
+
+def query_cards(scorecards: list[str] | None, company: str | None, span: Span) -> pd.DataFrame:
+	"""The open scorecards (these, or of the company, or all) with a period in the span,
+	with their owner fields; a long list of scorecards is matched here, not in SQL."""
 	card = frappe.qb.DocType("KPI Scorecard")
-	owner_fields = ("scorecard_for", "company", "department", "employee")
-	cards = frappe.qb.from_(card).select(card.name, *(card[field] for field in owner_fields))
-	cards = cards.where(card.status != "Closed")
-	if company:
-		cards = cards.where(card.company == company)
-	item = frappe.qb.DocType("KPI Scorecard Item")
-	items = (
-		frappe.qb.from_(item)
-		.select(item.parent, item.kpi)
-		.where((item.parenttype == "KPI Scorecard") & item.kpi.isin(list(kpis["kpi"])))
+	query = (
+		frappe.qb.from_(card)
+		.select(card.name, *(card[field] for field in CARD_FIELDS))
+		.where((card.status != "Closed") & card.name.isin(span.scorecards()))
 	)
-	if scorecards is not None and len(scorecards) <= IN_LIST_LIMIT:  # longer: matched below
-		cards = cards.where(card.name.isin(scorecards))
-		items = items.where(item.parent.isin(scorecards))
-	cards = pd.DataFrame(cards.run(), columns=["scorecard", *owner_fields])
+	if company:
+		query = query.where(card.company == company)
+	if scorecards is not None and len(scorecards) <= IN_LIST_LIMIT:
+		query = query.where(card.name.isin(scorecards))
+	cards = pd.DataFrame(query.run(), columns=["scorecard", *CARD_FIELDS])
 	if scorecards is not None and len(scorecards) > IN_LIST_LIMIT:
-		cards = cards[cards["scorecard"].isin(scorecards)]
-	items = pd.DataFrame(items.run(), columns=["scorecard", "kpi"])
-	return items.merge(cards, on="scorecard").merge(kpis, on="kpi").reset_index(drop=True)
+		cards = cards[cards["scorecard"].isin(scorecards)].reset_index(drop=True)
+	return cards
 
 
-def query_periods(scorecards: list[str], up_to, period_start=None) -> pd.DataFrame:
-	"""The scorecards' periods started by `up_to` (or the one starting on `period_start`).
-	A long list of scorecards is matched here rather than in SQL: MariaDB turns a long IN
-	list into a join on `parent` and reads every period of every scorecard."""
+def query_items(scorecards: list[str] | None, span: Span, cards: pd.DataFrame) -> pd.DataFrame:
+	"""Every item of the scorecards (a new draft gets a row for each), read once: the
+	ERPNext Query ones are picked in pandas, not by a scan of every scorecard's items."""
+	item = frappe.qb.DocType("KPI Scorecard Item")
+	query = (
+		frappe.qb.from_(item)
+		.select(item.parent, item.kpi, item.kpi_name, item.unit, item.idx)
+		.where(item.parenttype == "KPI Scorecard")
+	)
+	if scorecards is not None and len(scorecards) <= IN_LIST_LIMIT:
+		query = query.where(item.parent.isin(scorecards))
+	else:  # from the span's scorecards to their items by the parent index, not a table scan
+		span_cards = span.scorecards().distinct().as_("span_cards")
+		query = query.join(span_cards).on(span_cards.parent == item.parent)
+	items = pd.DataFrame(query.run(), columns=["scorecard", "kpi", "kpi_name", "unit", "item_idx"])
+	return items[items["scorecard"].isin(cards["scorecard"])].reset_index(drop=True)
+
+
+def query_targets(scorecards: list[str] | None, span: Span, cards: pd.DataFrame) -> pd.DataFrame:
+	"""The scorecards' targets of the span: their periods, and the new drafts' targets."""
 	target = frappe.qb.DocType("KPI Scorecard Target")
 	query = (
 		frappe.qb.from_(target)
-		.select(target.parent, target.period_start, target.period_end)
-		.where((target.parenttype == "KPI Scorecard") & (target.period_start <= up_to))
-		.distinct()
+		.select(target.parent, target.kpi, target.period_start, target.period_end, target.target)
+		.where(span.where(target))
 	)
-	if period_start:
-		query = query.where(target.period_start == getdate(period_start))
-	if len(scorecards) <= IN_LIST_LIMIT:
+	if scorecards is not None and len(scorecards) <= IN_LIST_LIMIT:
 		query = query.where(target.parent.isin(scorecards))
-	periods = pd.DataFrame(query.run(), columns=["scorecard", "period_start", "period_end"])
-	return periods[periods["scorecard"].isin(scorecards)].reset_index(drop=True)
+	targets = pd.DataFrame(query.run(), columns=["scorecard", "kpi", "period_start", "period_end", "target"])
+	return targets[targets["scorecard"].isin(cards["scorecard"])].reset_index(drop=True)
 
 
 def source_values(items: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
@@ -179,13 +233,14 @@ def source_values(items: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
 	)
 	items = items[readable]
 	found = []
-	for source, source_items in items.groupby(list(QUERY_SOURCE_FIELDS), sort=False):
-		source = dict(zip(QUERY_SOURCE_FIELDS, source, strict=True))
-		cards = source_items.drop_duplicates("scorecard")
-		card_periods = periods.merge(cards, on="scorecard")
-		for (start, end), chunk in card_periods.groupby(["period_start", "period_end"], sort=False):
-			rows = read_grouped_source(source, set(chunk["company"]), start, end)
-			found.append(owner_values(source, rows, chunk))
+	with memory_temp_tables():
+		for source, source_items in items.groupby(list(QUERY_SOURCE_FIELDS), sort=False):
+			source = dict(zip(QUERY_SOURCE_FIELDS, source, strict=True))
+			cards = source_items.drop_duplicates("scorecard")
+			card_periods = periods.merge(cards, on="scorecard")
+			for (start, end), chunk in card_periods.groupby(["period_start", "period_end"], sort=False):
+				rows = read_grouped_source(source, set(chunk["company"]), start, end)
+				found.append(owner_values(source, rows, chunk))
 	if not found:
 		return pd.DataFrame(columns=["scorecard", "period_start", "kpi", "value", "allow_negative"])
 	values = pd.concat(found, ignore_index=True)  # scorecard, period_start, source key
@@ -193,6 +248,24 @@ def source_values(items: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
 	return values.merge(per_kpi, on=["scorecard", *QUERY_SOURCE_FIELDS])[
 		["scorecard", "period_start", "kpi", "value", "allow_negative"]
 	]
+
+
+@contextmanager
+def memory_temp_tables():
+	"""Room for the grouped queries' temporary tables in memory, for this session only: a
+	group of 20,000 owners' company, employee and department (utf8mb4 keys of ~1.7 kB) is
+	twice MariaDB's default 16 MB and went to disk, doubling the query's time."""
+	saved = frappe.db.sql("select @@session.tmp_table_size, @@session.max_heap_table_size")[0]
+	frappe.db.sql(
+		"set session tmp_table_size = %(size)s, max_heap_table_size = %(size)s", {"size": TEMP_TABLE_BYTES}
+	)
+	try:
+		yield
+	finally:
+		frappe.db.sql(
+			"set session tmp_table_size = %(tmp)s, max_heap_table_size = %(heap)s",
+			{"tmp": saved[0], "heap": saved[1]},
+		)
 
 
 def read_grouped_source(source: dict, companies: set[str], start, end) -> pd.DataFrame:
@@ -232,7 +305,9 @@ def read_grouped_source(source: dict, companies: set[str], start, end) -> pd.Dat
 		query = query.where(criterion(table[fieldname], operator, value))
 	columns = ["company", *(alias for _field, alias in owner_fields)]
 	columns += ["value"] if aggregate == "Distinct Count" else ["total", "count"]
-	return pd.DataFrame(query.groupby(*group).run(), columns=columns)
+	# ORDER BY NULL: MariaDB sorts a GROUP BY's result unless told not to (20,000 groups)
+	query = query.groupby(*group).orderby(NullValue())
+	return pd.DataFrame(query.run(), columns=columns)
 
 
 def owner_values(source: dict, rows: pd.DataFrame, cards: pd.DataFrame) -> pd.DataFrame:
@@ -267,7 +342,7 @@ def owner_values(source: dict, rows: pd.DataFrame, cards: pd.DataFrame) -> pd.Da
 # -- write ------------------------------------------------------------------------------------
 
 
-def write_values(values: pd.DataFrame, periods: pd.DataFrame) -> dict:
+def write_values(values: pd.DataFrame, periods: pd.DataFrame, read: Scorecards) -> dict:
 	"""Put the values into the periods' draft measurements (created where missing);
 	approved measurements are left alone."""
 	counts = {"created": 0, "updated": 0, "skipped": 0, "refused": 0}
@@ -280,30 +355,30 @@ def write_values(values: pd.DataFrame, periods: pd.DataFrame) -> dict:
 		values[["scorecard", "period_start"]].drop_duplicates(), on=["scorecard", "period_start"]
 	)
 	measurement = frappe.qb.DocType("KPI Measurement")
-	existing = pd.DataFrame(
+	query = (
 		frappe.qb.from_(measurement)
 		.select(measurement.name, measurement.scorecard, measurement.period_start, measurement.docstatus)
 		.where(
-			measurement.scorecard.isin(list(keys["scorecard"].unique()))
-			& measurement.period_start.isin(list(keys["period_start"].unique()))
-			& (measurement.docstatus < 2)
+			measurement.period_start.isin(list(keys["period_start"].unique())) & (measurement.docstatus < 2)
 		)
-		.run(),
-		columns=["measurement", "scorecard", "period_start", "docstatus"],
 	)
+	scorecards = list(keys["scorecard"].unique())
+	if len(scorecards) <= IN_LIST_LIMIT:  # more: the periods' measurements matched by the merge
+		query = query.where(measurement.scorecard.isin(scorecards))
+	existing = pd.DataFrame(query.run(), columns=["measurement", "scorecard", "period_start", "docstatus"])
 	keys = keys.merge(existing, on=["scorecard", "period_start"], how="left")
 	counts["skipped"] = int((keys["docstatus"] == 1).sum())
 	keys = keys[keys["docstatus"] != 1]
 	drafts, missing = keys[keys["measurement"].notna()], keys[keys["measurement"].isna()]
 
-	rows = pd.concat([draft_rows(drafts), new_rows(missing)], ignore_index=True)
+	rows = pd.concat([draft_rows(drafts), new_rows(missing, read)], ignore_index=True)
 	if rows.empty:
 		return counts
 	rows = with_values(rows, values)
 	rows = with_task_actuals(rows)
 	rows = with_formula_actuals(rows)
 	update_drafts(rows[rows["existing"]])
-	create_measurements(missing, rows[~rows["existing"]])
+	create_measurements(missing, rows[~rows["existing"]], read.cards)
 	counts["created"], counts["updated"] = len(missing), len(drafts)
 	return counts
 
@@ -312,44 +387,37 @@ def draft_rows(drafts: pd.DataFrame) -> pd.DataFrame:
 	if drafts.empty:
 		return pd.DataFrame()
 	row = frappe.qb.DocType("KPI Measurement Item")
-	found = pd.DataFrame(
+	query = (
 		frappe.qb.from_(row)
 		.select(row.name, row.parent, row.kpi, row.actual, row.actual_value, row.has_actual)
-		.where(row.parent.isin(list(drafts["measurement"])) & (row.parenttype == "KPI Measurement"))
-		.run(),
-		columns=["name", "measurement", "kpi", "actual", "actual_value", "has_actual"],
+		.where(row.parenttype == "KPI Measurement")
+	)
+	if len(drafts) <= IN_LIST_LIMIT:
+		query = query.where(row.parent.isin(list(drafts["measurement"])))
+	else:  # the drafts of the periods, by a join: the merge below keeps these drafts' rows
+		measurement = frappe.qb.DocType("KPI Measurement")
+		query = (
+			query.join(measurement)
+			.on(measurement.name == row.parent)
+			.where(
+				measurement.period_start.isin(list(drafts["period_start"].unique()))
+				& (measurement.docstatus == 0)
+			)
+		)
+	found = pd.DataFrame(
+		query.run(), columns=["name", "measurement", "kpi", "actual", "actual_value", "has_actual"]
 	)
 	found = found.merge(drafts[["measurement", "scorecard", "period_start"]], on="measurement")
 	return found.assign(existing=True)
 
 
-def new_rows(missing: pd.DataFrame) -> pd.DataFrame:
+def new_rows(missing: pd.DataFrame, read: Scorecards) -> pd.DataFrame:
 	"""The rows a new draft gets (as `fill_items` would make them): one per scorecard item,
 	with the period's target."""
 	if missing.empty:
 		return pd.DataFrame()
-	item = frappe.qb.DocType("KPI Scorecard Item")
-	target = frappe.qb.DocType("KPI Scorecard Target")
-	scorecards = list(missing["scorecard"].unique())
-	items = pd.DataFrame(
-		frappe.qb.from_(item)
-		.select(item.parent, item.kpi, item.kpi_name, item.unit, item.idx)
-		.where(item.parent.isin(scorecards) & (item.parenttype == "KPI Scorecard"))
-		.run(),
-		columns=["scorecard", "kpi", "kpi_name", "unit", "item_idx"],
-	)
-	query = (
-		frappe.qb.from_(target)
-		.select(target.parent, target.kpi, target.period_start, target.target)
-		.where(
-			(target.parenttype == "KPI Scorecard")
-			& target.period_start.isin(list(missing["period_start"].unique()))
-		)
-	)
-	if len(scorecards) <= IN_LIST_LIMIT:  # a longer list is matched by the merge below
-		query = query.where(target.parent.isin(scorecards))
-	targets = pd.DataFrame(query.run(), columns=["scorecard", "kpi", "period_start", "target"])
-	rows = missing[["scorecard", "period_start"]].merge(items, on="scorecard")
+	rows = missing[["scorecard", "period_start"]].merge(read.items, on="scorecard")
+	targets = read.targets[["scorecard", "kpi", "period_start", "target"]]
 	rows = rows.merge(targets, on=["scorecard", "kpi", "period_start"], how="left")
 	return rows.assign(existing=False, actual=None, actual_value=0.0, has_actual=0)
 
@@ -476,34 +544,11 @@ def update_drafts(rows: pd.DataFrame):
 		).run()
 
 
-def create_measurements(missing: pd.DataFrame, rows: pd.DataFrame):
+def create_measurements(missing: pd.DataFrame, rows: pd.DataFrame, cards: pd.DataFrame):
 	"""New drafts, named from the naming series, with all their rows: multi-row inserts."""
 	if missing.empty:
 		return
-	card = frappe.qb.DocType("KPI Scorecard")
-	owners = pd.DataFrame(
-		frappe.qb.from_(card)
-		.select(
-			card.name,
-			card.title,
-			card.company,
-			card.scorecard_for,
-			card.department,
-			card.employee,
-			card.employee_name,
-		)
-		.where(card.name.isin(list(missing["scorecard"].unique())))
-		.run(),
-		columns=[
-			"scorecard",
-			"scorecard_title",
-			"company",
-			"scorecard_for",
-			"department",
-			"employee",
-			"employee_name",
-		],
-	)
+	owners = cards.rename(columns={"title": "scorecard_title"})
 	naming_series = frappe.get_meta("KPI Measurement").get_field("naming_series").default or "KMS-.YYYY.-"
 	now, user = now_datetime(), frappe.session.user
 	standard = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0}
