@@ -219,33 +219,29 @@ def check_removable(version):
 	is deleted, not cancelled: nothing was ever scored with it, so there is nothing for a
 	record to keep (the deletion itself is logged as a Deleted Document)."""
 	frappe.has_permission("KPI", "write", doc=version.kpi, throw=True)
+	refusal = removal_refusal(version)
+	if refusal:
+		frappe.throw(refusal, KPIVersionInUseError, title=_("Version In Use"))
+
+
+def removal_refusal(version) -> str | None:
+	"""Why `version` (kpi, version_no, effective_from) may not be removed; None when it may."""
 	name, effective_from = frappe.bold(version.kpi), getdate(version.effective_from)
 	latest = latest_version(version.kpi)
 	if latest and latest.version_no != version.version_no:
-		frappe.throw(
-			_("Remove version {0} of KPI {1} first: versions are removed newest first.").format(
-				latest.version_no, name
-			),
-			KPIVersionInUseError,
-			title=_("Version In Use"),
+		return _("Remove version {0} of KPI {1} first: versions are removed newest first.").format(
+			latest.version_no, name
 		)
 	if effective_from <= getdate(today()):
-		frappe.throw(
-			_(
-				"Version {0} of KPI {1} is in force since {2}, so it is kept: a version can only be removed before it takes effect. Make a new version to change the scoring from a later date."
-			).format(version.version_no, name, format_date(effective_from)),
-			KPIVersionInUseError,
-			title=_("Version In Use"),
-		)
+		return _(
+			"Version {0} of KPI {1} is in force since {2}, so it is kept: a version can only be removed before it takes effect. Make a new version to change the scoring from a later date."
+		).format(version.version_no, name, format_date(effective_from))
 	measured = first_measured_period(version.kpi, effective_from)
 	if measured:
-		frappe.throw(
-			_(
-				"Version {0} of KPI {1} already scores actuals of the period from {2}, so it is kept. Make a new version to change the scoring from a later date."
-			).format(version.version_no, name, format_date(measured)),
-			KPIVersionInUseError,
-			title=_("Version In Use"),
-		)
+		return _(
+			"Version {0} of KPI {1} already scores actuals of the period from {2}, so it is kept. Make a new version to change the scoring from a later date."
+		).format(version.version_no, name, format_date(measured))
+	return None
 
 
 def first_measured_period(kpi: str, effective_from: date) -> date | None:
@@ -375,7 +371,7 @@ def versioned_kpis(kpis) -> set[str]:
 @frappe.whitelist()
 def version_context(kpi: str) -> dict:
 	"""What the KPI form shows: its versions (newest first), whether the user may make one,
-	and the earliest date a new one may take effect."""
+	the earliest date a new one may take effect, and the version they may remove, if any."""
 	frappe.has_permission("KPI", "read", doc=kpi, throw=True)
 	versions = frappe.get_list(
 		"KPI Version",
@@ -385,12 +381,18 @@ def version_context(kpi: str) -> dict:
 	)
 	latest = versions[0] if versions else None
 	approved = last_approved_period(kpi)
+	may_write = frappe.has_permission("KPI", "write", doc=kpi)
 	return {
 		"versions": versions,
 		"has_results": has_results(kpi),
-		"can_create": bool(
-			frappe.has_permission("KPI Version", "create") and frappe.has_permission("KPI", "write", doc=kpi)
-		),
+		"can_create": bool(frappe.has_permission("KPI Version", "create") and may_write),
+		# the latest version, when this user may delete it and it may go (a mistaken one)
+		"removable": latest.name
+		if latest
+		and may_write
+		and frappe.has_permission("KPI Version", "delete")
+		and not removal_refusal(frappe._dict(latest, kpi=kpi))
+		else None,
 		"earliest": earliest_effective_date(
 			getdate(latest.effective_from) if latest else None, approved[1] if approved else None
 		),

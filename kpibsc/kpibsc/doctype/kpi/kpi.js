@@ -104,6 +104,12 @@ function kpibsc_show_versions(frm) {
 			if (context.can_create) {
 				frm.add_custom_button(__("New Version"), () => kpibsc_new_version(frm));
 			}
+			if (context.removable) {
+				const latest = context.versions[0];
+				frm.add_custom_button(__("Remove Version {0}", [latest.version_no]), () =>
+					kpibsc_remove_version(frm, latest)
+				);
+			}
 			const field = frm.get_field("version_history");
 			if (field) field.$wrapper.html(kpibsc_versions_table(context));
 			// a KPI with versions shows its history open
@@ -117,6 +123,20 @@ function kpibsc_show_versions(frm) {
 				);
 			}
 		});
+}
+
+// a mistaken version, not yet in force: the KPI goes back to the one before (services/versions.py)
+function kpibsc_remove_version(frm, version) {
+	frappe.confirm(
+		__(
+			"Remove version {0}, in force from {1}? The KPI goes back to the scoring of version {2}, and its scorecards are recomputed.",
+			[version.version_no, frappe.datetime.str_to_user(version.effective_from), version.version_no - 1]
+		),
+		() =>
+			frappe
+				.xcall("frappe.client.delete", { doctype: "KPI Version", name: version.name })
+				.then(() => frm.reload_doc())
+	);
 }
 
 function kpibsc_versions_table(context) {

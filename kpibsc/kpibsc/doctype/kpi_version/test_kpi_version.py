@@ -242,6 +242,10 @@ class TestKPIVersion(KPITestCase):
 		# the new version scores next year from April: the recompute it queued says so
 		self.assertEqual(self.versions_on(card), {month: 1 if month < 4 else 2 for month in range(1, 13)})
 
+		# the KPI form offers the removal to the KPI Manager only
+		context = method("kpibsc.kpibsc.services.versions.version_context")
+		self.assertEqual(call(MANAGER, "GET", context, query={"kpi": KPI}).message["removable"], name)
+		self.assertIsNone(call(USER, "GET", context, query={"kpi": KPI}).message["removable"])
 		for user in (USER, EMPLOYEE):
 			reply = call(user, "DELETE", resource("KPI Version", name))
 			self.assertEqual(reply.status, 403, reply.text[:300])
@@ -276,7 +280,9 @@ class TestKPIVersion(KPITestCase):
 		self.assertEqual(reply.status, 417, reply.text[:300])
 		self.assertIn("newest first", reply.text)
 		self.assertEqual(call(MANAGER, "DELETE", resource("KPI Version", third)).status, 202)
-		# version 2 is now the latest, and in force
+		# version 2 is now the latest, and in force: not offered, and refused
+		context = method("kpibsc.kpibsc.services.versions.version_context")
+		self.assertIsNone(call(MANAGER, "GET", context, query={"kpi": KPI}).message["removable"])
 		reply = call(MANAGER, "DELETE", resource("KPI Version", second))
 		self.assertEqual(reply.status, 417, reply.text[:300])
 		self.assertIn("in force since", reply.text)
