@@ -7,7 +7,9 @@ KPI Result rows with multi-row inserts.
 
 A *Contributes* item takes its actual from the scorecards cascaded from it (summed for
 summed KPIs, averaged otherwise), so a scorecard is recomputed together with its
-ancestors, and the descendants are read for their actuals.
+ancestors. Of its descendants only those with children of their own (departments) are read;
+the leaves' (employees') actuals come summed and counted by MariaDB in one grouped query
+(`read_with_contributions`), so the company's job does not read every employee's rows.
 
 A large recompute is split into jobs of `batch_size()` scorecards on the `long` queue, which
 any number of RQ workers share (docs/scaling.md); each job locks its scorecards' rows first,
@@ -181,9 +183,8 @@ def recompute(
 	asked = now_datetime()
 	lock(targets)
 	locked = now_datetime()
-	family = targets | descendants(targets)
 	progress(10, _("Reading scorecards"))
-	data = read(family)
+	data = read_with_contributions(targets)
 	progress(40, _("Scoring"))
 	results = score(data, targets)
 	progress(70, _("Writing results"))
@@ -342,6 +343,21 @@ def ancestors_and_self(names) -> set[str]:
 	return found
 
 
+def descendant_parents(names) -> dict[str, str]:
+	"""Every scorecard cascaded from `names`, at any depth, with its parent: one query a level."""
+	found, level = {}, set(names)
+	while level:
+		children = frappe.get_all(
+			"KPI Scorecard",
+			filters={"parent_scorecard": ("in", list(level))},
+			fields=["name", "parent_scorecard"],
+			as_list=True,
+		)
+		level = {name for name, _parent in children} - set(found) - set(names)
+		found.update((name, parent) for name, parent in children if name in level)
+	return found
+
+
 def descendants(names) -> set[str]:
 	found, level = set(), set(names)
 	while level:
@@ -425,7 +441,142 @@ def read(names: set[str]) -> SimpleNamespace:
 		# each KPI's effective-dated scoring (services/versions.py), two queries
 		versions=versions_table(list(kpis)),
 		weight_revisions=weight_revisions,
+		# the leaves' actuals for Contributes items, summed (`read_with_contributions`)
+		contributions=pd.DataFrame(columns=CONTRIBUTION_COLUMNS),
 	)
+
+
+def read_with_contributions(targets: set[str]) -> SimpleNamespace:
+	"""What scoring `targets` needs: the targets and the descendants with scorecards of their own
+	below them (departments: few) read in full (`read`); the other descendants (the leaves:
+	employees, thousands) only as the sums and counts of their actuals that the *Contributes*
+	items above them take (`leaf_contributions`), grouped by MariaDB. A leaf's value is its own
+	actual, so its items and targets only decide which actuals count (an item cascaded from the
+	parent's, a phased target for the period), as they do when it is read in full."""
+	parents = descendant_parents(targets)
+	read_in_full = targets | (set(parents.values()) & set(parents))
+	data = read(read_in_full)
+	if len(parents) > len(read_in_full - targets):
+		data.contributions = leaf_contributions(read_in_full)
+		missing = set(data.contributions["kpi"]) - set(data.kpis)
+		if missing:
+			data.kpis.update(get_kpis(list(missing)))
+	return data
+
+
+CONTRIBUTION_COLUMNS = ["parent_scorecard", "source_item", "period_start", "kpi", "total", "count"]
+
+
+def leaf_contributions(read_in_full: set[str]) -> pd.DataFrame:
+	"""The scorecards whose parent is in `read_in_full` but that are not in it themselves (the
+	leaves) summed for their parents' *Contributes* items, in one grouped query: per parent,
+	parent item (the leaf item's `source_item`), period and KPI, the total and the number of
+	the leaves' approved actuals, each counted only where `score` would count it read in full:
+	the leaf has the KPI as an item cascaded from a *Contributes* item, and targets for the
+	period (its items' targets are phased over every period, `set_phased_targets`).
+	Task Based items' live actuals of periods not yet approved are added (`live_leaf_totals`).
+
+	Measurement rows have an index on their measurement only, so the query reads the leaves'
+	approved measurements (one scan), keeps the leaves' (a keyed temporary table), reads their
+	rows, and matches each row against the leaves' contributing items gathered first into a
+	second keyed temporary table: joined as tables, every row would look up its scorecard's
+	items and targets one by one, several times the reading of the rows themselves."""
+	names = tuple(sorted(read_in_full))
+	rows = frappe.db.sql(
+		"""
+		select contributing.parent_scorecard, contributing.source_item, measurement.period_start,
+			row.kpi, sum(row.actual_value), count(row.actual_value)
+		from `tabKPI Measurement` measurement
+		straight_join (
+			select distinct scorecard.name
+			from `tabKPI Scorecard` scorecard
+			where scorecard.parent_scorecard in %(names)s and scorecard.name not in %(names)s
+		) leaf on leaf.name = measurement.scorecard
+		straight_join `tabKPI Measurement Item` row on row.parent = measurement.name
+		straight_join (
+			select distinct item.parent, item.kpi, item.source_item, scorecard.parent_scorecard
+			from `tabKPI Scorecard` scorecard
+			join `tabKPI Scorecard Item` item
+				on item.parent = scorecard.name and item.parenttype = 'KPI Scorecard'
+			join `tabKPI Scorecard Item` source
+				on source.name = item.source_item and source.cascade_mode = 'Contributes'
+			where scorecard.parent_scorecard in %(names)s and scorecard.name not in %(names)s
+		) contributing on contributing.parent = measurement.scorecard and contributing.kpi = row.kpi
+		where measurement.docstatus = 1 and row.has_actual = 1
+			and exists (
+				select 1 from `tabKPI Scorecard Target` target
+				where target.period_start = measurement.period_start
+					and target.parent = measurement.scorecard
+			)
+		group by contributing.parent_scorecard, contributing.source_item, measurement.period_start, row.kpi
+		""",
+		{"names": names},
+	)
+	approved = pd.DataFrame(rows, columns=CONTRIBUTION_COLUMNS)
+	approved["total"] = approved["total"].astype(float)
+	live = live_leaf_totals(list(names))
+	if live.empty:
+		return approved
+	both = pd.concat([approved, live], ignore_index=True) if not approved.empty else live
+	keys = ["parent_scorecard", "source_item", "period_start", "kpi"]
+	return both.groupby(keys, as_index=False, sort=False).agg(total=("total", "sum"), count=("count", "sum"))
+
+
+def live_leaf_totals(read_in_full: list[str]) -> pd.DataFrame:
+	"""The leaves' Task Based actuals of periods without an approved measurement, summed as
+	`leaf_contributions` sums the approved ones: only the leaves with a Task Based item cascaded
+	from their parent's are read, each with its items and targets of those KPIs."""
+	scorecard = frappe.qb.DocType("KPI Scorecard")
+	item = frappe.qb.DocType("KPI Scorecard Item")
+	source = frappe.qb.DocType("KPI Scorecard Item").as_("source")
+	kpi = frappe.qb.DocType("KPI")
+	items = (
+		frappe.qb.from_(item)
+		.join(scorecard)
+		.on(scorecard.name == item.parent)
+		.join(source)
+		.on((source.name == item.source_item) & (source.cascade_mode == "Contributes"))
+		.join(kpi)
+		.on(kpi.name == item.kpi)
+		.select(item.parent, scorecard.parent_scorecard, item.kpi, item.source_item)
+		.where(
+			scorecard.parent_scorecard.isin(read_in_full)
+			& scorecard.name.notin(read_in_full)
+			& (item.parenttype == "KPI Scorecard")
+			& (kpi.data_source == "Task Based")
+		)
+		.run()
+	)
+	if not items:
+		return pd.DataFrame(columns=CONTRIBUTION_COLUMNS)
+	items = pd.DataFrame(items, columns=["scorecard", "parent_scorecard", "kpi", "source_item"])
+	leaves = list(items["scorecard"].unique())
+	live = with_live_task_actuals(
+		pd.DataFrame(columns=["scorecard", "period_start", "kpi", "actual"]), leaves
+	)
+	if live.empty:
+		return pd.DataFrame(columns=CONTRIBUTION_COLUMNS)
+	target = frappe.qb.DocType("KPI Scorecard Target")
+	targets = (
+		frappe.qb.from_(target)
+		.select(target.parent, target.kpi, target.period_start)
+		.where(
+			target.parent.isin(leaves)
+			& (target.parenttype == "KPI Scorecard")
+			& target.kpi.isin(list(items["kpi"].unique()))
+		)
+		.run()
+	)
+	targets = pd.DataFrame(targets, columns=["scorecard", "kpi", "period_start"])
+	live = (
+		live.dropna(subset=["actual"])
+		.merge(items, on=["scorecard", "kpi"])
+		.merge(targets, on=["scorecard", "kpi", "period_start"])
+	)
+	keys = ["parent_scorecard", "source_item", "period_start", "kpi"]
+	return live.groupby(keys, as_index=False, sort=False).agg(
+		total=("actual", "sum"), count=("actual", "count")
+	)[CONTRIBUTION_COLUMNS]
 
 
 def read_weight_revisions(names: list[str]) -> pd.DataFrame:
@@ -498,7 +649,7 @@ def score(data: SimpleNamespace, targets: set[str]) -> pd.DataFrame:
 	frame = with_versions_in_force(frame, data.versions)
 	frame = frame.merge(data.actuals, on=["scorecard", "period_start", "kpi"], how="left")
 	frame["actual"] = frame["actual"].astype(float)
-	frame = add_contributed_actuals(frame, data.scorecards)
+	frame = add_contributed_actuals(frame, data.scorecards, data.contributions, data.kpis)
 	frame = frame[frame["scorecard"].isin(targets)].reset_index(drop=True)
 	if frame.empty:
 		return pd.DataFrame()
@@ -572,21 +723,48 @@ def forecast_statuses(colours, current, scorecards, policies: dict) -> np.ndarra
 	return result
 
 
-def add_contributed_actuals(frame: pd.DataFrame, scorecards: pd.DataFrame) -> pd.DataFrame:
-	"""A Contributes item's actual is its children's, summed or averaged, from the bottom up."""
+def add_contributed_actuals(
+	frame: pd.DataFrame,
+	scorecards: pd.DataFrame,
+	leaves: pd.DataFrame | None = None,
+	kpis: dict | None = None,
+) -> pd.DataFrame:
+	"""A Contributes item's actual is its children's, summed or averaged, from the bottom up.
+	Children in `frame` count with their (perhaps contributed) actuals; children not read in
+	full come as `leaves`' totals and counts per parent (`leaf_contributions`), so an average is
+	over all the direct children, read or summed."""
 	parents = dict(zip(scorecards["name"], scorecards["parent_scorecard"], strict=True))
 	depth = {name: scorecard_depth(name, parents) for name in parents}
 	frame["depth"] = frame["scorecard"].map(depth)
-	for level in sorted(set(depth.values()), reverse=True)[1:]:
+	if leaves is not None and not leaves.empty:
+		aggregation = {name: kpi.aggregation for name, kpi in (kpis or {}).items()}
+		leaves = leaves.assign(
+			depth=leaves["parent_scorecard"].map(depth) + 1, aggregation=leaves["kpi"].map(aggregation)
+		)
+	# from the parents of the deepest children up: leaves are one level below their parents
+	for level in range(max(depth.values(), default=-1), -1, -1):
 		children = frame[
 			(frame["depth"] == level + 1) & frame["source_item"].notna() & frame["actual"].notna()
 		]
-		if children.empty:
+		parts = [
+			children.groupby(["source_item", "period_start"], sort=False).agg(
+				total=("actual", "sum"), count=("actual", "count"), aggregation=("aggregation", "first")
+			)
+		]
+		if leaves is not None and not leaves.empty:
+			summed = leaves[leaves["depth"] == level + 1]
+			parts.append(summed.set_index(["source_item", "period_start"])[["total", "count", "aggregation"]])
+		parts = [part for part in parts if not part.empty]
+		if not parts:
 			continue
-		combined = children.groupby(["source_item", "period_start"]).agg(
-			total=("actual", "sum"), mean=("actual", "mean"), aggregation=("aggregation", "first")
+		combined = (
+			pd.concat(parts)
+			.groupby(level=[0, 1], sort=False)
+			.agg(total=("total", "sum"), count=("count", "sum"), aggregation=("aggregation", "first"))
 		)
-		combined["value"] = np.where(combined["aggregation"] == "Sum", combined["total"], combined["mean"])
+		combined["value"] = np.where(
+			combined["aggregation"] == "Sum", combined["total"], combined["total"] / combined["count"]
+		)
 		lookup = combined["value"].to_dict()
 		contributes = (frame["depth"] == level) & (frame["cascade_mode"] == "Contributes")
 		keys = list(
