@@ -893,3 +893,30 @@ class TestSecurity360(KPITestCase):
 		reply = call(MANAGER, "PUT", resource("Performance Review", own.name), {"potential": "High"})
 		self.assertEqual(reply.status, 200, reply.text[:300])
 		self.assertEqual(frappe.db.get_value("Performance Review", own.name, "potential"), "High")
+
+	def test_a_versions_number_and_maker_are_the_servers(self):
+		reply = call(
+			MANAGER,
+			"POST",
+			resource("KPI Version"),
+			{
+				"kpi": "S360-A",
+				"effective_from": "2025-01-01",
+				"reason": "s360 lower is better",
+				"scoring_method": "Lower is Better",
+				"version_no": 99,
+				"created_by": HEAD,
+			},
+		)
+		self.assertEqual(reply.status, 200, reply.text[:500])
+		self.assertEqual(
+			self.stored("KPI Version", reply.data["name"], "version_no", "created_by"),
+			{"version_no": 2, "created_by": MANAGER},  # version 1: the settings it replaces
+		)
+		# and a record is never written afterwards, by its maker either
+		reply = call(MANAGER, "PUT", resource("KPI Version", reply.data["name"]), {"reason": "changed"})
+		self.assertNotEqual(reply.status, 200)
+		self.assertEqual(
+			frappe.db.get_value("KPI Version", {"kpi": "S360-A", "version_no": 2}, "reason"),
+			"s360 lower is better",
+		)
