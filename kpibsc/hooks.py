@@ -92,19 +92,14 @@ permission_query_conditions = {
 	"Continuous Feedback": "kpibsc.kpibsc.permissions.feedback_query_conditions",
 	"Performance Check-in": "kpibsc.kpibsc.permissions.checkin_query_conditions",
 	# child tables listed with their parent DocType: only the rows of parents the user may list
-	**{
-		child: "kpibsc.kpibsc.child_permissions.child_query_conditions"
-		for child in (
-			"KPI Scorecard Item",
-			"KPI Scorecard Target",
-			"KPI Measurement Item",
-			"KPI Target Revision Item",
-			"Performance Review Competency",
-			"Performance Feedback Rating",
-			"Performance Check-in KPI",
-			"Performance Check-in Action",
-		)
-	},
+	"KPI Scorecard Item": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"KPI Scorecard Target": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"KPI Measurement Item": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"KPI Target Revision Item": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"Performance Review Competency": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"Performance Feedback Rating": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"Performance Check-in KPI": "kpibsc.kpibsc.child_permissions.child_query_conditions",
+	"Performance Check-in Action": "kpibsc.kpibsc.child_permissions.child_query_conditions",
 }
 
 has_permission = {
