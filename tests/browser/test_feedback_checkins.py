@@ -61,3 +61,40 @@ def test_head_opens_a_checkin_and_creates_a_task(as_role, info):
 	made["task"] = task
 	desk.go("Form", "Task", task)
 	assert desk.value("subject") == "Call the three late customers"
+
+
+SET_REPORTS_TO = """([name, to]) => frappe.xcall('frappe.client.set_value',
+	{doctype: 'Employee', name, fieldname: 'reports_to', value: to})"""
+
+
+def test_a_reports_to_manager_who_is_not_the_head_holds_a_checkin(as_role, info):
+	"""For this flow the R&D reviewee reports to the Sales employee, who heads nothing: she
+	opens a check-in with him, the form picks his scorecard (the server's picker), and the
+	scorecard itself stays closed to her. HR puts Reports To back afterwards."""
+	hr = as_role("hr")
+	hr.go("List", "Employee")
+	report, lead = info["employees"]["reviewee"], info["employees"]["employee"]
+	before = hr.page.evaluate(
+		"""(name) => frappe.xcall('frappe.client.get_value',
+			{doctype: 'Employee', filters: name, fieldname: 'reports_to'}).then((row) => row.reports_to)""",
+		report,
+	)
+	hr.page.evaluate(SET_REPORTS_TO, [report, lead])
+	try:
+		desk = as_role("employee")
+		desk.go("Form", "Performance Check-in", "new")
+		desk.page.wait_for_function("() => cur_frm && cur_frm.doctype === 'Performance Check-in'")
+		desk.fill_link("employee", report)
+		desk.page.wait_for_function("() => !!cur_frm.doc.scorecard", timeout=30000)
+		assert desk.value("scorecard") == info["employee_scorecards"]["reviewee"]
+		year = info["year"]
+		desk.fill("from_date", typed_date(info, f"{year}-01-01"))
+		desk.fill("to_date", typed_date(info, f"{year}-03-31"))
+		message = desk.save()
+		assert not message, message
+		doc = desk.doc()
+		assert (doc["manager"], doc["scorecard"]) == (lead, info["employee_scorecards"]["reviewee"])
+		desk.go("Form", "KPI Scorecard", doc["scorecard"], expect_refusal=True)
+		desk.assert_refused("the report's scorecard itself")
+	finally:
+		hr.page.evaluate(SET_REPORTS_TO, [report, before])
