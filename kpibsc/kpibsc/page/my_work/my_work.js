@@ -242,7 +242,9 @@ function own_html(mine, esc) {
 	if (!mine.scorecard) {
 		return home_card(
 			__("My Scorecard"),
-			`<p class="text-muted">${__("No open scorecard covers today for you.")}</p><div>${review}</div>`,
+			`<p class="text-muted">${__("No open scorecard covers today for you.")} ${__(
+				"Your department head or a KPI Manager gives you one by cascading a scorecard to you."
+			)}</p><div>${review}</div>`,
 			"mine"
 		);
 	}
