@@ -65,3 +65,33 @@ def test_employee_reads_the_history_but_makes_no_version(as_role):
 	desk.wait_idle()
 	toolbar = desk.page.locator(".page-container:visible .page-head")
 	assert not toolbar.locator("button:has-text('New Version')").count()
+	assert not toolbar.locator("button:has-text('Remove Version')").count()
+
+
+def test_manager_removes_a_mistaken_future_version(as_role):
+	"""A version dated next year, made by mistake, is removed from the KPI form: the KPI is
+	back to the scoring it had, and the history to what it was (the flows after see nothing)."""
+	desk = as_role("manager")
+	desk.go("Form", "KPI", KPI)
+	desk.wait_idle()
+	before = desk.doc()["scoring_method"]
+	made = desk.page.evaluate(
+		"""async ([kpi, method]) => frappe.xcall("kpibsc.kpibsc.services.versions.new_version", {
+			kpi, scoring_method: method, reason: "Typed the wrong year",
+			effective_from: `${new Date().getFullYear() + 1}-01-01`,
+		})""",
+		[KPI, "Higher is Better" if before != "Higher is Better" else "Lower is Better"],
+	)
+	desk.page.evaluate("() => cur_frm.reload_doc()")
+	desk.wait_idle()
+	assert desk.doc()["scoring_method"] != before
+	desk.click_button(f"Remove Version {made['version_no']}")
+	desk.confirm_yes()
+	desk.page.wait_for_function("(m) => cur_frm.doc.scoring_method === m", arg=before)
+	desk.wait_idle()
+	history = desk.page.locator(".page-container:visible .kpibsc-version-history")
+	assert f"{made['version_no']}" not in [
+		cell.strip() for cell in history.locator("tbody tr td:first-child").all_inner_texts()
+	]
+	toolbar = desk.page.locator(".page-container:visible .page-head")
+	assert not toolbar.locator("button:has-text('Remove Version')").count()
