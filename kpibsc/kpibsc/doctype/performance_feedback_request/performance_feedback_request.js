@@ -12,7 +12,9 @@ frappe.ui.form.on("Performance Feedback Request", {
 				)
 			);
 		}
-		if (["Proposed", "Approved"].includes(frm.doc.status) && (rater || frappe.user.has_role("HR User"))) {
+		// as the server's decline: the rater, or whoever acts on every review (permissions.REVIEW_HR_ROLES)
+		const review_hr = frappe.user.has_role(["HR User", "HR Manager", "KPI Manager", "System Manager"]);
+		if (["Proposed", "Approved"].includes(frm.doc.status) && (rater || review_hr)) {
 			frm.add_custom_button(__("Decline"), () =>
 				frappe.prompt(
 					{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason") },
