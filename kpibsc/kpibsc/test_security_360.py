@@ -308,6 +308,55 @@ class TestSecurity360(KPITestCase):
 				)
 				self.assertRefused(reply)
 
+	def test_nobody_shares_a_scorecard_or_review_past_its_row_rules(self):
+		# the head reads Anna's scorecard and review; a share would let Otto read them too
+		for user, doctype, name in (
+			(HEAD, "KPI Scorecard", self.card),
+			(ANNA, "KPI Scorecard", self.card),
+			(HEAD, "Performance Review", self.review),
+			(ANNA, "Performance Review", self.review),
+		):
+			with self.subTest(user=user, doctype=doctype):
+				reply = call(
+					user,
+					"POST",
+					method("frappe.share.add"),
+					{"doctype": doctype, "name": name, "user": OTTO, "read": 1},
+				)
+				self.assertRefused(reply)
+				self.assertFalse(frappe.db.exists("DocShare", {"share_doctype": doctype, "share_name": name}))
+				reply = call(
+					OTTO,
+					"GET",
+					method("frappe.desk.form.load.getdoc"),
+					query={"doctype": doctype, "name": name},
+				)
+				self.assertRefused(reply)
+
+	def test_the_patch_revokes_shares_made_before(self):
+		from kpibsc.patches.v0_5.revoke_shares_past_row_rules import revoke_shares
+
+		def shared(by: str) -> str:
+			row = frappe.get_doc(
+				{
+					"doctype": "DocShare",
+					"share_doctype": "Performance Review",
+					"share_name": self.review,
+					"user": OTTO,
+					"read": 1,
+				}
+			)
+			row.flags.ignore_share_permission = True
+			row.insert(ignore_permissions=True)
+			frappe.db.set_value("DocShare", row.name, "owner", by, update_modified=False)
+			return row.name
+
+		by_head, by_admin = shared(HEAD), shared("Administrator")
+		revoke_shares(only=[by_head, by_admin])
+		self.assertFalse(frappe.db.exists("DocShare", by_head))
+		self.assertTrue(frappe.db.exists("DocShare", by_admin))
+		frappe.delete_doc("DocShare", by_admin, ignore_permissions=True)
+
 	def test_assigning_shares_nothing_past_the_row_rules(self):
 		# Frappe shares a document with an assignee who may not read it: assigning must not
 		for user, doctype, name, assignee in (
