@@ -34,6 +34,9 @@ doctype_js = {
 	"KPI BSC Settings": "public/js/kpibsc_percent.js",
 	"Strategy": "public/js/kpibsc_percent.js",
 	"BSC Perspective": "public/js/kpibsc_percent.js",
+	"KPI Version": "public/js/kpibsc_percent.js",
+	"Performance Check-in": "public/js/kpibsc_percent.js",
+	"Performance Review Cycle": "public/js/kpibsc_percent.js",
 }
 doctype_list_js = {
 	"KPI Measurement": ["public/js/kpibsc_xlsx.js", "public/js/kpi_measurement_list_spreadsheets.js"]

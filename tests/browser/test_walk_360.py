@@ -83,3 +83,32 @@ def test_kpi_manager_is_offered_decline_on_a_feedback_request(as_role, info):
 	desk.dialog_primary()
 	desk.page.wait_for_function("() => cur_frm.doc.status === 'Declined'", timeout=30000)
 	assert desk.value("decline_reason") == "Người đánh giá nghỉ phép cả kỳ"
+
+
+def site_percent(value: float, precision: int) -> str:
+	"""A percentage as a #.###,## site writes it: 75.3907 → "75,391%", 100 → "100%"."""
+	text = f"{round(value, precision):.{precision}f}".rstrip("0").rstrip(".")
+	return text.replace(".", ",") + "%"
+
+
+def test_checkin_kpis_show_achievement_in_the_site_format(as_role, info):
+	"""The KPIs a check-in lists showed their achievement as "75.391%" on a #.###,## site:
+	Performance Check-in lacked kpibsc's Percent formatter (hooks.py doctype_js)."""
+	desk = as_role("head")
+	desk.go("Form", "Performance Check-in", "new")
+	desk.fill_link("employee", info["employees"]["employee"])
+	desk.page.wait_for_function("() => !!cur_frm.doc.scorecard")
+	year = info["year"]
+	for field, day in (("from_date", f"01-10-{year}"), ("to_date", f"31-10-{year}")):
+		desk.fill(field, day)
+	message = desk.save()
+	assert not message, f"saving the check-in said: {message}"
+	achievements = desk.page.evaluate("() => cur_frm.doc.kpis.map((row) => row.achievement)")
+	assert achievements, "the check-in lists no KPI needing attention"
+	shown = desk.page.evaluate(
+		"""() => [...document.querySelectorAll(
+			'.page-container:not([style*="display: none"]) [data-fieldname=kpis] .grid-body .grid-static-col[data-fieldname=achievement]'
+		)].map((cell) => cell.innerText.trim())"""
+	)
+	precision = desk.page.evaluate("() => cint(frappe.boot.sysdefaults.float_precision) || 2")
+	assert shown == [site_percent(value, precision) for value in achievements], shown
