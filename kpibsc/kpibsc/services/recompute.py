@@ -125,7 +125,7 @@ def enqueue_batches(scorecards: list[str]) -> list[str]:
 def recompute_batches(scorecards: list[str], size: int) -> list[list[str]]:
 	"""Every scorecard the recompute of `scorecards` writes (they and their ancestors) in
 	batches of `size`, so each is scored by exactly one job. Deepest first: the few ancestors of
-	many scorecards (a department, the company), whose jobs read all their descendants, come
+	many scorecards (a department, the company), whose jobs sum all their descendants' actuals, come
 	together in the last batches rather than one in each."""
 	targets = ancestors_and_self(scorecards)
 	parents = dict(
