@@ -319,7 +319,7 @@ class TestActualsInBulk(KPITestCase):
 		"""Past IN_LIST_LIMIT scorecards the fill names none in SQL: scorecards, items and
 		targets come by the period's subquery, drafts and their rows by the period's join,
 		matched in pandas (20,000 names would be a megabyte statement). A limit of 2 takes
-		these 6 scorecards that way; so does a company's fill."""
+		these 6 scorecards that way; so does a company's fill, and one up to a date."""
 		self.make_documents()
 		alice = self.employee_cards[self.alice]
 		fill_actuals(self.cards, period_start=JANUARY)
@@ -327,6 +327,8 @@ class TestActualsInBulk(KPITestCase):
 		for fill in (
 			lambda: fill_actuals(self.cards, period_start=JANUARY),
 			lambda: fill_actuals(period_start=JANUARY, company=COMPANY),
+			# the periods started by a date (the nightly fill): targets read for missing drafts
+			lambda: fill_actuals(self.cards, up_to="2025-01-31"),
 		):
 			self.delete_measurements()
 			with patch.object(actuals_bulk, "IN_LIST_LIMIT", 2):

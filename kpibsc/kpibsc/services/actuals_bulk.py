@@ -207,16 +207,18 @@ def query_items(scorecards: list[str] | None, span: Span, cards: pd.DataFrame) -
 
 
 def query_targets(scorecards: list[str] | None, span: Span, cards: pd.DataFrame) -> pd.DataFrame:
-	"""The scorecards' targets of the span: their periods, and the new drafts' targets."""
+	"""The scorecards' periods in the span; for one period its targets too, read once for
+	the new drafts (over many periods, as the nightly fill, a draft is rarely missing: those
+	targets are read for the missing drafts only, see `new_rows`)."""
 	target = frappe.qb.DocType("KPI Scorecard Target")
-	query = (
-		frappe.qb.from_(target)
-		.select(target.parent, target.kpi, target.period_start, target.period_end, target.target)
-		.where(span.where(target))
-	)
+	columns = ["scorecard", "period_start", "period_end"] + (["kpi", "target"] if span.start else [])
+	query = frappe.qb.from_(target).select(*(target[column] for column in ["parent", *columns[1:]]))
+	query = query.where(span.where(target))
+	if not span.start:
+		query = query.distinct()
 	if scorecards is not None and len(scorecards) <= IN_LIST_LIMIT:
 		query = query.where(target.parent.isin(scorecards))
-	targets = pd.DataFrame(query.run(), columns=["scorecard", "kpi", "period_start", "period_end", "target"])
+	targets = pd.DataFrame(query.run(), columns=columns)
 	return targets[targets["scorecard"].isin(cards["scorecard"])].reset_index(drop=True)
 
 
@@ -417,9 +419,27 @@ def new_rows(missing: pd.DataFrame, read: Scorecards) -> pd.DataFrame:
 	if missing.empty:
 		return pd.DataFrame()
 	rows = missing[["scorecard", "period_start"]].merge(read.items, on="scorecard")
-	targets = read.targets[["scorecard", "kpi", "period_start", "target"]]
+	targets = read.targets if "target" in read.targets else missing_targets(missing)
+	targets = targets[["scorecard", "kpi", "period_start", "target"]]
 	rows = rows.merge(targets, on=["scorecard", "kpi", "period_start"], how="left")
 	return rows.assign(existing=False, actual=None, actual_value=0.0, has_actual=0)
+
+
+def missing_targets(missing: pd.DataFrame) -> pd.DataFrame:
+	"""The targets of the missing drafts' periods (matched to the drafts by the merge)."""
+	target = frappe.qb.DocType("KPI Scorecard Target")
+	query = (
+		frappe.qb.from_(target)
+		.select(target.parent, target.kpi, target.period_start, target.target)
+		.where(
+			(target.parenttype == "KPI Scorecard")
+			& target.period_start.isin(list(missing["period_start"].unique()))
+		)
+	)
+	scorecards = list(missing["scorecard"].unique())
+	if len(scorecards) <= IN_LIST_LIMIT:
+		query = query.where(target.parent.isin(scorecards))
+	return pd.DataFrame(query.run(), columns=["scorecard", "kpi", "period_start", "target"])
 
 
 def with_values(rows: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
