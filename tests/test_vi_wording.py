@@ -30,3 +30,12 @@ def test_no_translation_repeats_a_word():
 		if message.id and isinstance(message.string, str) and DOUBLED.search(message.string.lower())
 	]
 	assert not doubled, doubled
+
+
+def test_the_scorecard_review_menu_is_not_the_review_form():
+	"""The scorecard's Mark Reviewed sat under "Review", which Vietnamese translates as the
+	performance review form ("Phiếu đánh giá"); its group is "Scheduled Review", as its section."""
+	script = (VI.parents[1] / "public" / "js" / "kpi_scorecard_review.js").read_text()
+	group = re.findall(r'__\("([^"]+)"\)\s*(?://[^\n]*)?\s*\);\s*\},\s*\}\);\s*$', script)
+	assert group == ["Scheduled Review"], group
+	assert catalogue().get("Scheduled Review").string == "Xem xét định kỳ"

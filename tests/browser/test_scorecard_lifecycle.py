@@ -45,7 +45,7 @@ def test_department_scorecard_reviewed_on_its_schedule(as_role, info):
 	assert not message, f"saving the review frequency said: {message}"
 	assert desk.doc()["next_review"], "no Next Review set from the frequency"
 
-	desk.click_button("Mark Reviewed", group="Review")
+	desk.click_button("Mark Reviewed", group="Scheduled Review")
 	dialog = desk.dialog()
 	dialog.wait_for()
 	dialog.locator(".frappe-control[data-fieldname='note'] textarea").fill("Chỉ tiêu quý vẫn phù hợp")

@@ -42,7 +42,7 @@ frappe.ui.form.on("KPI Scorecard", {
 							}),
 					__("Mark Reviewed")
 				),
-			__("Review")
+			__("Scheduled Review") // not "Review": translated as the review form (Phiếu đánh giá)
 		);
 	},
 });
