@@ -112,3 +112,21 @@ def test_checkin_kpis_show_achievement_in_the_site_format(as_role, info):
 	)
 	precision = desk.page.evaluate("() => cint(frappe.boot.sysdefaults.float_precision) || 2")
 	assert shown == [site_percent(value, precision) for value in achievements], shown
+
+
+def test_nine_boxes_stay_with_their_report(as_role, info):
+	"""Every report opens in the same query-report page: the Nine Box Grid's boxes stayed on
+	top of the next report opened (Feedback Summary showed nine empty boxes)."""
+	desk = as_role("hr")
+	boxes = ".nine-box-grid .nine-box"
+	desk.go("query-report", "Nine Box Grid", query={"review_cycle": info["review_cycle"]})
+	desk.assert_allowed("the Nine Box Grid")
+	desk.page.locator(boxes).first.wait_for()
+	assert desk.page.locator(f"{boxes}:visible").count() == 9
+	desk.go("query-report", "Feedback Summary", query={"review_cycle": info["review_cycle"]})
+	desk.assert_allowed("the Feedback Summary")
+	desk.page.locator(".page-container:visible .dt-scrollable").first.wait_for()
+	assert desk.page.locator(f"{boxes}:visible").count() == 0
+	desk.go("query-report", "Nine Box Grid", query={"review_cycle": info["review_cycle"]})
+	desk.page.locator(f"{boxes}:visible").first.wait_for()
+	assert desk.page.locator(f"{boxes}:visible").count() == 9

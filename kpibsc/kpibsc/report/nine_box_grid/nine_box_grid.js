@@ -49,6 +49,15 @@ function draw_nine_boxes(report) {
 	if (!holder.length) {
 		holder = $('<div class="nine-box-grid" style="padding: 12px 15px"></div>').insertBefore(report.$report);
 	}
+	holder.show();
+	if (!frappe.query_reports["Nine Box Grid"].__leaves_with_the_report) {
+		// every report opens in the same query-report page: the grid goes with this one
+		frappe.query_reports["Nine Box Grid"].__leaves_with_the_report = true;
+		frappe.router.on("change", () => {
+			const [view, name] = frappe.get_route();
+			$(".nine-box-grid").toggle(view === "query-report" && name === "Nine Box Grid");
+		});
+	}
 	const grid = rows.filter((row) => row.potential !== "Not Rated");
 	const not_rated = rows.find((row) => row.potential === "Not Rated");
 	if (!grid.length) {
