@@ -130,3 +130,24 @@ def test_nine_boxes_stay_with_their_report(as_role, info):
 	desk.go("query-report", "Nine Box Grid", query={"review_cycle": info["review_cycle"]})
 	desk.page.locator(f"{boxes}:visible").first.wait_for()
 	assert desk.page.locator(f"{boxes}:visible").count() == 9
+
+
+def test_evaluation_due_shows_the_review_frequency_translated(as_role):
+	"""KPI Evaluation Due listed the KPI's Review Frequency as stored ("Monthly") to a
+	Vietnamese user; it is a Select option, shown through the catalogue like the KPI form's."""
+	desk = as_role("manager")
+	desk.go("query-report", "KPI Evaluation Due")
+	desk.assert_allowed("KPI Evaluation Due")
+	desk.page.locator(".page-container:visible .dt-scrollable").first.wait_for()
+	# the Vietnamese catalogue's word, put in this English desk's catalogue for the check
+	desk.page.evaluate("() => { frappe._messages['Monthly'] = 'Hàng tháng'; frappe.query_report.refresh(); }")
+	desk.wait_idle()
+	cells = desk.page.evaluate(
+		"""() => [...document.querySelectorAll(
+			'.page-container:not([style*="display: none"]) .dt-scrollable .dt-cell__content--col-' +
+			(frappe.query_report.columns.findIndex((c) => c.fieldname === 'review_frequency') + 1)
+		)].map((cell) => cell.innerText.trim())"""
+	)
+	frequencies = desk.page.evaluate("() => frappe.query_report.data.map((row) => row.review_frequency)")
+	assert "Monthly" in frequencies, frequencies
+	assert "Hàng tháng" in cells and "Monthly" not in cells, cells

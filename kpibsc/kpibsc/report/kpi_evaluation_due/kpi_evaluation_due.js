@@ -14,6 +14,8 @@ frappe.query_reports["KPI Evaluation Due"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
+		// the KPI's Review Frequency, a Select option kept as stored: shown in the user's language
+		if (column.fieldname === "review_frequency" && value) value = __(value);
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "days_overdue" && data && data.days_overdue > 0) {
 			value = `<span class="text-danger">${value}</span>`;
