@@ -16,6 +16,7 @@ import json
 import re
 import time
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -319,6 +320,8 @@ class Desk:
 		"""A form's custom button, or one inside a button group (View, Scores, Actions…)."""
 		toolbar = self.page.locator(".page-container:visible .page-head")
 		if group:
+			# the desk writes the group's label URI-encoded ("Scheduled%20Review")
+			group = quote(group, safe="~()*!.'")
 			toolbar.locator(f".inner-group-button[data-label='{group}'] > button").first.click()
 			toolbar.locator(
 				f".inner-group-button[data-label='{group}'] .dropdown-menu .dropdown-item", has_text=label
