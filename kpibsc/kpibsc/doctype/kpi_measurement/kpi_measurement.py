@@ -296,3 +296,9 @@ def queue_recompute(scorecard: str):
 	from kpibsc.kpibsc.services.recompute import enqueue_recompute
 
 	enqueue_recompute([scorecard])
+
+
+def on_doctype_update():
+	"""Every recompute, fill and duplicate check reads a scorecard's measurements by scorecard
+	and period: without the index each of them scans every measurement of the site."""
+	frappe.db.add_index("KPI Measurement", ["scorecard", "period_start"])

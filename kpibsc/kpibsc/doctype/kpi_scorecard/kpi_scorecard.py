@@ -307,3 +307,9 @@ def recompute_scores(scorecard: str, include_cascaded: bool = False) -> dict:
 		enqueue_recompute(names)
 		return {"queued": True, "scorecards": len(names)}
 	return recompute(names)
+
+
+def on_doctype_update():
+	"""A recompute walks the cascade down a level at a time (`parent_scorecard in …`): without
+	the index each level scans every scorecard of the site."""
+	frappe.db.add_index("KPI Scorecard", ["parent_scorecard"])
