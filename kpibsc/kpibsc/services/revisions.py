@@ -441,8 +441,8 @@ def scored_as_originally_set(scorecard: str) -> pd.DataFrame | None:
 	)
 	if not changes:
 		return None
-	names = {scorecard}
-	data = recompute.read(names | recompute.descendants(names))
+	# the descendants only as the sums their Contributes items take, as the recompute reads them
+	data = recompute.read_with_contributions({scorecard})
 	old_targets = pd.DataFrame(
 		[
 			(change.kpi, period, value)
@@ -466,4 +466,4 @@ def scored_as_originally_set(scorecard: str) -> pd.DataFrame | None:
 	)
 	revised = data.weight_revisions
 	data.weight_revisions = revised[revised["scorecard"] != scorecard]
-	return recompute.score(data, names)
+	return recompute.score(data, {scorecard})
