@@ -13,6 +13,7 @@ from kpibsc.tests.factories import (
 	make_department,
 	make_kpi,
 	make_kpi_employee,
+	make_user,
 	scorecard_doc,
 )
 from kpibsc.tests.http import call, method, resource
@@ -26,15 +27,6 @@ HR_USER = "kpi.cfb.hru@example.com"
 LENA = "kpi.cfb.lena@example.com"  # made by a test: Anna's Reports To, heads no department
 FEEDBACK, CHECKIN = "Continuous Feedback", "Performance Check-in"
 GET_LIST = method("frappe.client.get_list")
-
-
-def make_user(email: str, *roles: str) -> str:
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(*roles)
-	return email
 
 
 class TestCheckins(KPITestCase):

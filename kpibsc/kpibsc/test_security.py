@@ -15,6 +15,7 @@ from kpibsc.tests.factories import (
 	make_kpi,
 	make_kpi_employee,
 	make_strategy,
+	make_user,
 	scorecard_doc,
 )
 from kpibsc.tests.http import call, method, resource
@@ -27,15 +28,6 @@ SELLER = "kpi.sec.seller@example.com"  # Sales, reports to HEAD
 OPERATOR = "kpi.sec.operator@example.com"  # Ops: another department
 OUTSIDER = "kpi.sec.outsider@example.com"  # an employee of another company
 JANUARY = getdate("2025-01-01")
-
-
-def make_user(email: str, *roles: str) -> str:
-	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(*roles)
-	return email
 
 
 class TestSecurityOverHTTP(KPITestCase):

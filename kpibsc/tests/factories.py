@@ -114,12 +114,19 @@ def scorecard_doc(items: list[dict], **values):
 	)
 
 
-def user_with_roles(email: str, *roles: str) -> str:
-	"""A user with exactly `roles`: made if missing, other roles taken away if it exists."""
+def make_user(email: str, *roles: str) -> str:
+	"""A user (made if missing) holding `roles` besides any it has."""
 	if not frappe.db.exists("User", email):
 		frappe.get_doc(
 			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
 		).insert(ignore_permissions=True)
+	frappe.get_doc("User", email).add_roles(*roles)
+	return email
+
+
+def user_with_roles(email: str, *roles: str) -> str:
+	"""A user with exactly `roles`: made if missing, other roles taken away if it exists."""
+	make_user(email)
 	user = frappe.get_doc("User", email)
 	user.set("roles", [{"role": role} for role in roles])
 	user.save(ignore_permissions=True)
