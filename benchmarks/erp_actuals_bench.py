@@ -42,7 +42,15 @@ import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cascade_bench import COMPANY, bench_employees, ensure_company, ensure_employees, measure, questions
+from cascade_bench import (
+	COMPANY,
+	bench_employees,
+	delete_tree,
+	ensure_company,
+	ensure_employees,
+	measure,
+	questions,
+)
 
 SOURCES = {
 	"BENCH-ERP-DAYS": {
@@ -267,26 +275,7 @@ def drop(year: int) -> dict:
 	company = kept_company(year)
 	dropped = {"company_scorecard": company}
 	if company:
-		family = "(s.name = %(company)s or s.parent_scorecard = %(company)s)"
-		values = {"company": company}
-		frappe.db.sql(
-			"delete mi from `tabKPI Measurement Item` mi join `tabKPI Measurement` m on m.name = mi.parent "
-			f"join `tabKPI Scorecard` s on s.name = m.scorecard where {family}",
-			values,
-		)
-		for doctype, column in (
-			("KPI Measurement", "scorecard"),
-			("KPI Result", "scorecard"),
-			("KPI Scorecard Target", "parent"),
-			("KPI Scorecard Item", "parent"),
-		):
-			frappe.db.sql(
-				f"delete t from `tab{doctype}` t join `tabKPI Scorecard` s on s.name = t.{column} "
-				f"where {family}",
-				values,
-			)
-		frappe.db.sql("delete from `tabKPI Scorecard` where parent_scorecard = %(company)s", values)
-		frappe.db.sql("delete from `tabKPI Scorecard` where name = %(company)s", values)
+		delete_tree(company)
 	dropped["source_rows"] = kept_documents()
 	for doctype, prefix in (
 		("Attendance", "BENCH-ATT-"),

@@ -29,6 +29,7 @@ import frappe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cascade_bench import delete_tree
 from recompute_bench import measured_employee_scorecards
 
 WORKER = """
@@ -136,27 +137,7 @@ def existing_setup(employees: int, year: int):
 
 
 def delete_made(company: str):
-	"""The company scorecard, its children and what hangs on them, by joins (an IN list of
-	240,000 measurement names at 20,000 employees would be a statement of megabytes)."""
-	family = "(s.name = %(company)s or s.parent_scorecard = %(company)s)"
-	values = {"company": company}
-	frappe.db.sql(
-		"delete mi from `tabKPI Measurement Item` mi join `tabKPI Measurement` m on m.name = mi.parent "
-		f"join `tabKPI Scorecard` s on s.name = m.scorecard where {family}",
-		values,
-	)
-	for doctype, column in (
-		("KPI Measurement", "scorecard"),
-		("KPI Result", "scorecard"),
-		("KPI Scorecard Target", "parent"),
-		("KPI Scorecard Item", "parent"),
-	):
-		frappe.db.sql(
-			f"delete t from `tab{doctype}` t join `tabKPI Scorecard` s on s.name = t.{column} where {family}",
-			values,
-		)
-	frappe.db.sql("delete from `tabKPI Scorecard` where parent_scorecard = %(company)s", values)
-	frappe.db.sql("delete from `tabKPI Scorecard` where name = %(company)s", values)
+	delete_tree(company)
 	commit()
 
 
