@@ -120,7 +120,8 @@ def make_user(email: str, *roles: str) -> str:
 		frappe.get_doc(
 			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
 		).insert(ignore_permissions=True)
-	frappe.get_doc("User", email).add_roles(*roles)
+	if roles:
+		frappe.get_doc("User", email).add_roles(*roles)
 	return email
 
 
